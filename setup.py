@@ -1,0 +1,51 @@
+"""Packaging for ctid: the one source of metadata, dependencies and entry points."""
+
+from setuptools import find_packages, setup
+
+BUNDLED_PLUGINS = [
+    "ami",
+    "fagi",
+    "announce",
+]
+
+setup(
+    name="ctid",
+    version="0.1.0.dev0",
+    description="CTI server for Asterisk: screen pops, call control and directories for agents",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="GPL-3.0-or-later",
+    python_requires=">=3.11",
+    packages=find_packages(include=["ctid", "ctid.*"])
+    + find_packages(where="plugins", include=["ctid_*"]),
+    package_dir={f"ctid_{name}": f"plugins/ctid_{name}" for name in BUNDLED_PLUGINS},
+    package_data={"ctid": ["py.typed"], **{f"ctid_{n}": ["example.yml"] for n in BUNDLED_PLUGINS}},
+    install_requires=[
+        "gevent>=23.9",
+        "ldap3>=2.9",
+        "pluggy>=1.3",
+        "PyYAML>=6.0",
+        "stevedore>=5.1",
+        "voluptuous>=0.13",
+    ],
+    extras_require={
+        "test": [
+            "hypothesis>=6.90",
+            "mypy>=1.8",
+            "pytest>=7.4",
+            "pytest-timeout>=2.2",
+            "ruff>=0.4",
+            "types-PyYAML",
+        ],
+        "bench": ["panoramisk==1.4"],
+    },
+    entry_points={
+        "console_scripts": ["ctid = ctid.cli:main"],
+        "ctid.plugins": [f"{name} = ctid_{name}.plugin" for name in BUNDLED_PLUGINS],
+    },
+    classifiers=[
+        "License :: OSI Approved :: GNU General Public License v3 or later (GPLv3+)",
+        "Programming Language :: Python :: 3.11",
+        "Topic :: Communications :: Telephony",
+    ],
+)
