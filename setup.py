@@ -2,11 +2,11 @@
 
 from setuptools import find_packages, setup
 
-BUNDLED_PLUGINS = [
-    "ami",
-    "fagi",
-    "announce",
-]
+BUNDLED_PLUGINS = {
+    "ami": "AmiPlugin",
+    "fagi": "FagiPlugin",
+    "announce": "AnnouncePlugin",
+}
 
 setup(
     name="ctid",
@@ -36,12 +36,15 @@ setup(
             "pytest-timeout>=2.2",
             "ruff>=0.4",
             "types-PyYAML",
+            "wheel",  # the tests pip-install sample plugin packages without build isolation
         ],
         "bench": ["panoramisk==1.4"],
     },
     entry_points={
-        "console_scripts": ["ctid = ctid.cli:main"],
-        "ctid.plugins": [f"{name} = ctid_{name}.plugin" for name in BUNDLED_PLUGINS],
+        "console_scripts": ["ctid = ctid.__main__:run"],
+        "ctid.plugins": [
+            f"{name} = ctid_{name}.plugin:{cls}" for name, cls in BUNDLED_PLUGINS.items()
+        ],
     },
     classifiers=[
         "License :: OSI Approved :: GNU General Public License v3 or later (GPLv3+)",

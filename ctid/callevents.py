@@ -94,9 +94,9 @@ class CallEvent:
     """Hangup cause code for hangup events."""
     contexts: frozenset[str] = frozenset()
     """Every dialplan context the event concerns: its tenant scope for parting."""
-    dialplan: Mapping[str, str] = _EMPTY
+    dialplan: Mapping[str, str] = dataclasses.field(default_factory=lambda: _EMPTY)
     """Values from `UserEvent: dialplan2cti`, keys without the `dp-` prefix, lower case."""
-    extra: Mapping[str, str] = _EMPTY
+    extra: Mapping[str, str] = dataclasses.field(default_factory=lambda: _EMPTY)
     """The fields of a custom UserEvent (`custom.<name>`), keys lower case."""
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,192 @@
+"""The `ctid` command: run, check-config, dump-config, list-plugins, hash-password, hooks-doc."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import pathlib
+import sys
+from collections.abc import Callable, Sequence
+
+from ctid import __version__, logs, passwords, plugins
+from ctid.config import EXIT_CONFIG, ConfigError, RawConfig, config_directory, read_directory
+from ctid.config.dump import dump
+from ctid.config.validators import is_secret
+from ctid.daemon import Daemon, StartError, load
+from ctid.hookdoc import render
+
+log = logging.getLogger("ctid")
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run one command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    return int(args.command(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ctid", description="CTI server for Asterisk")
+    parser.add_argument("--version", action="version", version=f"ctid {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, function: object, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(command=function)
+        return sub
+
+    def with_config(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "-c",
+            "--config-dir",
+            help="config.d directory (default: $CTID_CONFIG_DIR, then /etc/ctid/config.d)",
+        )
+
+    run = command("run", _run, "run the daemon until SIGTERM (SIGHUP reloads the config)")
+    with_config(run)
+    run.add_argument(
+        "--foreground",
+        action="store_true",
+        help="log to stderr too when logging.file is set (ctid never forks)",
+    )
+    run.add_argument("--pidfile", help="write the pid here (overrides the config's pidfile)")
+    with_config(command("check-config", _check, "validate the configuration and exit"))
+    with_config(command("dump-config", _dump, "print the effective configuration"))
+    with_config(command("list-plugins", _list, "show discovered plugins and their state"))
+    hashing = command("hash-password", _hash, "print a password hash for users: entries")
+    hashing.add_argument("--stdin", action="store_true", help="read the password from stdin")
+    command("hooks-doc", _hooks_doc, "print the hooks reference (docs/hooks.md)")
+    return parser
+
+
+def _reader(args: argparse.Namespace) -> tuple[pathlib.Path, Callable[[], RawConfig]]:
+    directory = config_directory(args.config_dir)
+    return directory, lambda: read_directory(directory)
+
+
+def _report(error: ConfigError) -> int:
+    for problem in error.problems:
+        print(problem, file=sys.stderr)
+    print(f"{len(error.problems)} configuration problem(s); nothing started", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def _check(args: argparse.Namespace) -> int:
+    directory, reader = _reader(args)
+    try:
+        loaded = load(reader)
+    except ConfigError as error:
+        return _report(error)
+    print(f"{directory}: valid; plugins enabled: {', '.join(loaded.config.plugin_names) or 'none'}")
+    return EXIT_OK
+
+
+def _dump(args: argparse.Namespace) -> int:
+    _directory, reader = _reader(args)
+    try:
+        loaded = load(reader)
+    except ConfigError as error:
+        return _report(error)
+    sys.stdout.write(dump(loaded.config))
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    _directory, reader = _reader(args)
+    records = {
+        name: plugins.PluginRecord(name=name, source=entry.value, discovered=True)
+        for name, entry in plugins.discover().items()
+    }
+    status = EXIT_OK
+    try:
+        records.update(load(reader).records)
+    except ConfigError as error:
+        status = EXIT_CONFIG
+        for problem in error.problems:
+            name = (
+                problem.path[1]
+                if problem.path[:1] == ("plugins",) and len(problem.path) > 1
+                else ""
+            )
+            if name:
+                record = records.setdefault(name, plugins.PluginRecord(name=name))
+                record.enabled = True
+                record.error = record.error or f"{problem.expected}: {problem.found}"
+    print(f"{'plugin':<16} {'discovered':<10} {'enabled':<7} {'loaded':<6} source / problem")
+    for name, record in sorted(records.items()):
+        detail = record.error or record.source
+        print(
+            f"{name:<16} {_yes(record.discovered):<10} {_yes(record.enabled):<7} "
+            f"{_yes(record.loaded or (record.enabled and not record.error)):<6} {detail}"
+        )
+    return status
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _hash(args: argparse.Namespace) -> int:
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("the two passwords differ", file=sys.stderr)
+            return EXIT_FAILURE
+    if not password:
+        print("an empty password is refused", file=sys.stderr)
+        return EXIT_FAILURE
+    print(passwords.hash_password(password))
+    return EXIT_OK
+
+
+def _hooks_doc(_args: argparse.Namespace) -> int:
+    sys.stdout.write(render())
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    directory, reader = _reader(args)
+    try:
+        loaded = load(reader)
+    except ConfigError as error:
+        return _report(error)
+    data = loaded.config.data
+    logs.configure(
+        data["logging"], foreground=args.foreground, secrets=logs.secret_values(data, is_secret)
+    )
+    log.info("ctid %s starting with %s", __version__, directory)
+    pidfile = pathlib.Path(args.pidfile or data["pidfile"] or "")
+    written = False
+    try:
+        if pidfile.name:
+            _write_pidfile(pidfile)
+            written = True
+        Daemon(loaded, reader).serve()
+    except (StartError, plugins.PluginError, OSError) as exc:
+        log.error("cannot start: %s", exc)
+        return EXIT_FAILURE
+    finally:
+        if written:
+            pidfile.unlink(missing_ok=True)
+    return EXIT_OK
+
+
+def _write_pidfile(path: pathlib.Path) -> None:
+    """Write our pid atomically; refuse when the file names a live process."""
+    try:
+        other = int(path.read_text().strip())
+        os.kill(other, 0)
+    except (OSError, ValueError):
+        pass  # no file, stale pid, or garbage: ours to replace
+    else:
+        if other != os.getpid():
+            raise OSError(f"{path} names running process {other}; is ctid already running?")
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(f"{os.getpid()}\n")
+    temporary.replace(path)

@@ -1,0 +1,216 @@
+"""The composition root: read the config, load the plugins, start them, serve, reload, stop.
+
+Read top to bottom, this module is the daemon's startup story.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import gevent
+import gevent.event
+
+from ctid import __version__, logs, plugins
+from ctid.calls import CallModel
+from ctid.config import Config, ConfigError, RawConfig, enabled_plugins, validate
+from ctid.handle import Ctid, registration_hook
+from ctid.ipbx import Ipbx
+from ctid.plugins import Hooks, PluginError, PluginRecord
+
+log = logging.getLogger(__name__)
+
+Reader = Callable[[], RawConfig]
+
+
+class StartError(Exception):
+    """The daemon could not start; the message says which plugin and why."""
+
+
+@dataclasses.dataclass
+class Loaded:
+    """A validated config with the plugin objects it enables."""
+
+    config: Config
+    objects: dict[str, Any]
+    records: dict[str, PluginRecord]
+
+
+def load(reader: Reader, extra: Mapping[str, Any] | None = None) -> Loaded:
+    """Read the config, import the enabled plugins, validate everything at once.
+
+    :param extra: plugin objects given directly (tests, `make_daemon`), bypassing entry points.
+    :raises ConfigError: every problem found, plugins that cannot load included.
+    """
+    raw = reader()
+    records = {
+        name: PluginRecord(name=name, source=entry.value, discovered=True)
+        for name, entry in plugins.discover().items()
+    }
+    extra = dict(extra or {})
+    wanted = [name for name in enabled_plugins(raw) if name not in extra]
+    objects, errors = plugins.load(wanted)
+    for name, obj in extra.items():
+        records[name] = PluginRecord(name=name, source="in-process", discovered=True)
+        objects[name] = plugins.instantiate(obj)
+    for name in enabled_plugins(raw) + list(extra):
+        record = records.setdefault(name, PluginRecord(name=name))
+        record.enabled, record.error = True, errors.get(name, "")
+    config = validate(raw, objects, errors)
+    ordered = {name: objects[name] for name in config.plugin_names if name in objects}
+    ordered.update({name: objects[name] for name in extra if name not in ordered})
+    return Loaded(config=config, objects=ordered, records=records)
+
+
+class Daemon:
+    """One running ctid: plugins registered, hooks ready, Asterisk model in place."""
+
+    def __init__(self, loaded: Loaded, reader: Reader) -> None:
+        self.config = loaded.config
+        self.objects = loaded.objects
+        self.hooks = Hooks(loaded.records)
+        self.started_at = time.time()
+        self._reader = reader
+        self._registries: dict[str, dict[str, Any]] = {}
+        self._started: list[str] = []
+        self._stopping = gevent.event.Event()
+        for name, obj in self.objects.items():
+            self.hooks.register(name, obj)
+        self.hooks.check_pending()
+        self.ipbx = Ipbx(self.config.data["ipbx"]["id"], self.hooks, self._call_model())
+        self.handles = {name: Ctid(name, self) for name in self.objects}
+
+    def start(self) -> None:
+        """Start every plugin in order; on the first failure, stop those started and raise."""
+        logs.apply_levels(self.config.data["logging"])
+        for kind in (
+            "directory_backends",
+            "urlauto_handlers",
+            "fagi_scripts",
+            "cti_commands",
+            "info_commands",
+            "user_sources",
+            "sheet_variables",
+        ):
+            self.registry(kind)  # duplicate names fail here, before any port is bound
+        for name, handle in self.handles.items():
+            try:
+                self.hooks.call_one(name, "ctid_start", ctid=handle)
+            except Exception as exc:
+                log.error("plugin %s failed to start: %s", name, exc, exc_info=exc)
+                self.stop()
+                raise StartError(f"plugin {name} failed to start: {exc}") from exc
+            self._started.append(name)
+        log.info("ctid %s started; plugins: %s", __version__, ", ".join(self._started) or "none")
+
+    def serve(self) -> None:
+        """Start, then run until SIGTERM/SIGINT; SIGHUP reloads."""
+        gevent.signal_handler(signal.SIGTERM, self.request_stop)
+        gevent.signal_handler(signal.SIGINT, self.request_stop)
+        gevent.signal_handler(signal.SIGHUP, lambda: gevent.spawn(self.reload))
+        self.start()
+        while not self._stopping.wait(timeout=3600):
+            pass  # the timeout keeps the loop alive when no plugin holds a socket
+        self.stop()
+
+    def request_stop(self) -> None:
+        """Ask the serving loop to stop (signal handlers, tests)."""
+        log.info("stop requested")
+        self._stopping.set()
+
+    def stop(self) -> None:
+        """Stop started plugins in reverse order within the `timeouts.stop` budget."""
+        budget = self.config.data["timeouts"]["stop"]
+        deadline = time.monotonic() + budget
+        for name in reversed(self._started):
+            share = max(0.05, (deadline - time.monotonic()) / 2)
+            with gevent.Timeout(share, False):
+                try:
+                    self.hooks.call_one(name, "ctid_stop", ctid=self.handles[name])
+                except Exception:
+                    log.exception("plugin %s failed to stop cleanly", name)
+            self.handles[name].shutdown(max(0.05, min(share, deadline - time.monotonic())))
+        self._started.clear()
+        log.info("ctid stopped")
+
+    def reload(self) -> bool:
+        """Re-read the config; apply it if valid, else log every problem and keep the old one."""
+        log.info("reloading configuration")
+        try:
+            loaded = load(self._reader, self.objects)
+        except ConfigError as error:
+            for problem in error.problems:
+                log.error("config not reloaded: %s", problem)
+            return False
+        wanted, current = set(loaded.config.plugin_names), set(self.objects)
+        if wanted != current:
+            log.warning(
+                "enabling or disabling plugins needs a restart (asked: %s; running: %s)",
+                ", ".join(sorted(wanted)) or "none",
+                ", ".join(sorted(current)) or "none",
+            )
+        old, self.config = (
+            self.config,
+            dataclasses.replace(loaded.config, plugin_schemas=self.config.plugin_schemas),
+        )
+        changed = frozenset(
+            key for key in self.config.data if self.config.data[key] != old.data.get(key)
+        )
+        logs.apply_levels(self.config.data["logging"])
+        self._registries.clear()
+        for name in self._started:
+            self.handles[name].apply_limits()
+            try:
+                self.hooks.call_one(name, "ctid_reload", ctid=self.handles[name], changed=changed)
+            except Exception:
+                log.exception("plugin %s failed to apply the reloaded config", name)
+        log.info(
+            "configuration reloaded; changed sections: %s", ", ".join(sorted(changed)) or "none"
+        )
+        return True
+
+    def registry(self, kind: str) -> dict[str, Any]:
+        """Merged answers of one registration hook (cached until the next reload)."""
+        if kind not in self._registries:
+            try:
+                self._registries[kind] = self.hooks.registry(registration_hook(kind))
+            except PluginError as exc:
+                raise StartError(str(exc)) from exc
+        return self._registries[kind]
+
+    def status(self) -> dict[str, Any]:
+        """Version, uptime, the AMI link, and each plugin's state and reported health."""
+        reported = dict(self.hooks.gather("ctid_report_status"))
+        plugin_states = {}
+        for name, record in self.hooks.records.items():
+            if not record.enabled and not record.loaded:
+                continue
+            health = self.handles[name].health if name in self.handles else {}
+            plugin_states[name] = {
+                "state": record.state,
+                "failures": record.failures,
+                "last_failure": record.last_failure,
+                **health,
+                **reported.get(name, {}),
+            }
+        return {
+            "version": __version__,
+            "uptime": round(time.time() - self.started_at, 1),
+            "pid": os.getpid(),
+            "ipbx": self.ipbx.status(),
+            "plugins": plugin_states,
+        }
+
+    def _call_model(self) -> CallModel:
+        data = self.config.data
+        return CallModel(
+            ipbx_id=data["ipbx"]["id"],
+            incoming_contexts=data["incoming_contexts"],
+            outgoing_contexts=data["outgoing_contexts"],
+            custom_events=data["custom_user_events"],
+        )

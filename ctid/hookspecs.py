@@ -1,0 +1,325 @@
+"""Every hook ctid calls, grouped by lifecycle: the whole contract between the core and plugins.
+
+Five kinds, told apart by the name's grammar (house style) and by the `Kind:` line:
+
+- lifecycle (`ctid_start`, `ctid_stop`, `ctid_reload`): called once per plugin, in plugin order
+  (stop: reverse order), with that plugin's own `Ctid` handle;
+- notification (past tense, `ctid_call_event_emitted`): fanned out to every implementation; one that
+  raises is logged with its plugin's name and counted in status, the others still run;
+- query (`ctid_reverse_lookup`): implementations are tried newest first until one returns a value
+  other than None, the whole call under a deadline;
+- registration (`ctid_register_…`): each plugin returns the named things it provides; the core
+  merges them and refuses duplicate names at start;
+- gather (`ctid_report_status`): every implementation's answer is collected, each isolated.
+
+Implementations take only the arguments they use, as pluggy allows; the core passes keywords.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ctid.callevents import CallEvent
+    from ctid.handle import Ctid
+
+PROJECT = "ctid"
+
+_spec = pluggy.HookspecMarker(PROJECT)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LIFECYCLE = "lifecycle"
+NOTIFICATION = "notification"
+QUERY = "query"
+REGISTRATION = "registration"
+GATHER = "gather"
+KINDS = (LIFECYCLE, NOTIFICATION, QUERY, REGISTRATION, GATHER)
+
+
+def _hook(kind: str) -> Callable[[F], F]:
+    """Mark a hookspec and record its kind, which decides how the core calls it."""
+
+    def mark(function: F) -> F:
+        function.ctid_kind = kind  # type: ignore[attr-defined]  # read back by ctid.plugins
+        return _spec(firstresult=kind == QUERY)(function)
+
+    return mark
+
+
+def kind_of(function: Callable[..., Any]) -> str:
+    """The kind recorded for a hookspec function."""
+    return str(getattr(function, "ctid_kind", ""))
+
+
+# --- lifecycle ------------------------------------------------------------------------------------
+
+
+@_hook(LIFECYCLE)
+def ctid_start(ctid: Ctid) -> None:
+    """Start the plugin: bind its listeners, spawn its greenlets.
+
+    :param ctid: the plugin's handle: its validated config section, the core services, and a
+        greenlet group that the core kills when the plugin stops.
+    :returns: nothing. Raising aborts the daemon's start (plugins already started are stopped).
+
+    Kind: lifecycle.
+    Called from: the main greenlet, once per plugin, in the order of `plugins:` in the config.
+    May block: briefly (binding a socket); long work belongs in `ctid.spawn`.
+    Since: 0.1.
+    """
+
+
+@_hook(LIFECYCLE)
+def ctid_stop(ctid: Ctid) -> None:
+    """Stop the plugin: close listeners, say goodbye to peers, flush what must be flushed.
+
+    :param ctid: the plugin's handle; its greenlets are killed right after this returns.
+    :returns: nothing. Raising is logged; the other plugins still stop.
+
+    Kind: lifecycle.
+    Called from: the main greenlet, once per plugin, in reverse start order, within the
+        daemon's `timeouts.stop` budget.
+    May block: up to its share of `timeouts.stop`; then it is abandoned.
+    Since: 0.1.
+    """
+
+
+@_hook(LIFECYCLE)
+def ctid_reload(ctid: Ctid, changed: frozenset[str]) -> None:
+    """Apply a new, already validated configuration (SIGHUP or the webi `cticonfig` notice).
+
+    :param ctid: the plugin's handle, whose `config` and `settings` already hold the new values.
+    :param changed: the top-level config sections whose value changed (`plugins` when this
+        plugin's own section changed).
+    :returns: nothing. Raising is logged and counted; the daemon keeps running.
+
+    Kind: lifecycle.
+    Called from: the main greenlet, once per plugin, in start order; never with an invalid config.
+    May block: briefly; a plugin must not drop client connections to apply a change.
+    Since: 0.1.
+    """
+
+
+# --- Asterisk side --------------------------------------------------------------------------------
+
+
+@_hook(NOTIFICATION)
+def ctid_ami_event_received(ipbx_id: str, event: Mapping[str, str]) -> None:
+    """See one raw AMI event, before the call model has turned it into call events.
+
+    :param ipbx_id: the Asterisk the event comes from.
+    :param event: the event's fields, keys as Asterisk sends them (`Event`, `Uniqueid`…);
+        read-only.
+    :returns: nothing.
+
+    Kind: notification.
+    Called from: the AMI reader greenlet, for every event; the hot path.
+    May block: no. Keep it cheap; spawn for anything slow.
+    Since: 0.1.
+    """
+
+
+@_hook(NOTIFICATION)
+def ctid_ami_link_changed(ipbx_id: str, state: str, detail: str) -> None:
+    """Learn that the AMI link to an Asterisk went up, down, or failed to log in.
+
+    :param ipbx_id: the Asterisk concerned.
+    :param state: `up`, `down` or `auth_failed`.
+    :param detail: a human reason (the Asterisk version when up, the error when down).
+    :returns: nothing.
+
+    Kind: notification.
+    Called from: the AMI client greenlet.
+    May block: no.
+    Since: 0.1.
+    """
+
+
+@_hook(NOTIFICATION)
+def ctid_call_event_emitted(event: CallEvent) -> None:
+    """See a normalized call event: `dial`, `link`, `unlink`, `hangup`, `incomingdid`,
+    `incomingqueue`, `agentcalled`, `agentlinked`, `agentunlinked`, `outcall` or `custom.<name>`.
+
+    :param event: the event, plain frozen data carrying the raw facts sheets need.
+    :returns: nothing.
+
+    Kind: notification.
+    Called from: the AMI reader greenlet, right after the call model changed; the hot path.
+    May block: no. Sheet rendering and webhooks spawn their own greenlets.
+    Since: 0.1.
+    """
+
+
+# --- directories ----------------------------------------------------------------------------------
+
+
+@_hook(QUERY)
+def ctid_normalize_number(number: str, context: str) -> Sequence[str] | None:
+    """Turn a caller number into the candidates a directory should try, best first.
+
+    :param number: the number as Asterisk gave it (`0612345678`, `+33 6 12…`, `anonymous`).
+    :param context: the dialplan context of the call, for per-context default regions.
+    :returns: candidates (E.164, national digits, raw…), an empty sequence when the value is not
+        a number worth looking up, or None to let the next implementation answer.
+
+    Kind: query.
+    Called from: the greenlet doing a reverse lookup (sheet, FastAGI, CTI, info).
+    May block: no; it runs under the lookup's deadline.
+    Since: 0.1.
+    """
+
+
+@_hook(QUERY)
+def ctid_reverse_lookup(number: str, context: str, did: str) -> Mapping[str, str] | None:
+    """Find who is calling: the directory entry matching a caller number.
+
+    :param number: the caller number, raw.
+    :param context: the dialplan context of the call.
+    :param did: the DID the call came in on, or "" (per-DID directory choice).
+    :returns: `db-<key>` fields plus `dbr-display` and `xivo-directory`, or None for no match.
+
+    Kind: query.
+    Called from: the greenlet rendering a sheet, a FastAGI request, a CTI or info command.
+    May block: yes, on directory I/O, under a deadline (default 1 s); fail-open.
+    Since: 0.1.
+    """
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+
+@_hook(REGISTRATION)
+def ctid_register_directory_backends() -> Mapping[str, Callable[..., Any]]:
+    """Provide directory backend types (`ldap`, `csv`, `sql`…).
+
+    :returns: type name → factory called with one source's validated options.
+
+    Kind: registration.
+    Called from: the main greenlet, at start and after each reload.
+    May block: no.
+    Since: 0.1.
+    """
+
+
+@_hook(REGISTRATION)
+def ctid_register_urlauto_handlers() -> Mapping[str, Callable[..., Any]]:
+    """Provide urlauto handlers, one per scheme (`http`, `https`, `tcp`, `udp`, `exec`).
+
+    :returns: scheme → handler called with the substituted action and its options.
+
+    Kind: registration.
+    Called from: the main greenlet, at start and after each reload.
+    May block: no.
+    Since: 0.1.
+    """
+
+
+@_hook(REGISTRATION)
+def ctid_register_fagi_scripts() -> Mapping[str, Callable[..., Any]]:
+    """Provide FastAGI scripts (`callerid_forphones`, `callerid_extend`…).
+
+    :returns: script name (as in `agi://host:port/<name>`) → handler called with the session
+        and the parsed request, under the FastAGI deadline.
+
+    Kind: registration.
+    Called from: the main greenlet, at start and after each reload.
+    May block: no.
+    Since: 0.1.
+    """
+
+
+@_hook(REGISTRATION)
+def ctid_register_cti_commands() -> Mapping[str, Callable[..., Any]]:
+    """Provide CTI commands, keyed by the JSON `class` they answer.
+
+    :returns: class name → handler called with the session and the decoded message.
+
+    Kind: registration.
+    Called from: the main greenlet, at start and after each reload.
+    May block: no.
+    Since: 0.1.
+    """
+
+
+@_hook(REGISTRATION)
+def ctid_register_info_commands() -> Mapping[str, Callable[..., Any]]:
+    """Provide commands of the info console (port 5005).
+
+    :returns: command word → handler called with the console and the argument list; it
+        returns the answer lines.
+
+    Kind: registration.
+    Called from: the main greenlet, at start and after each reload.
+    May block: no.
+    Since: 0.1.
+    """
+
+
+@_hook(REGISTRATION)
+def ctid_register_user_sources() -> Mapping[str, Callable[..., Any]]:
+    """Provide user and line sources (the embedded `users:` list, a web service, SQL…).
+
+    :returns: source type → factory called with its validated options; the source yields
+        users with their lines and profiles.
+
+    Kind: registration.
+    Called from: the main greenlet, at start and after each reload.
+    May block: no.
+    Since: 0.1.
+    """
+
+
+@_hook(REGISTRATION)
+def ctid_register_sheet_variables() -> Mapping[str, Callable[..., Any]]:
+    """Provide a family of sheet variables (`xivo`, `db`, `dp`, or a site's `crm`).
+
+    :returns: family name (the part before the first `-`) → provider called with the call
+        event; it returns that family's values as `{"<family>-<name>": "value"}`.
+
+    Kind: registration.
+    Called from: the main greenlet, at start and after each reload.
+    May block: no (the providers it returns may, under the sheet's deadline).
+    Since: 0.1.
+    """
+
+
+# --- status ---------------------------------------------------------------------------------------
+
+
+@_hook(GATHER)
+def ctid_report_status() -> Mapping[str, Any] | None:
+    """Report the plugin's health for the info console and the status summary.
+
+    :returns: a JSON-ready mapping (e.g. `{"state": "up", "clients": 3}`), or None.
+
+    Kind: gather.
+    Called from: the greenlet serving an info or status request.
+    May block: no.
+    Since: 0.1.
+    """
+
+
+def hook_names() -> list[str]:
+    """Every hook name, in the order of this module."""
+    return [
+        name for name, value in globals().items() if name.startswith("ctid_") and kind_of(value)
+    ]
+
+
+def registration_kind(hook_name: str) -> str:
+    """`ctid_register_fagi_scripts` → `fagi_scripts`: the name used by `Ctid.registry()`."""
+    return hook_name.removeprefix("ctid_register_")
+
+
+def _check_signatures() -> None:
+    """Fail at import if a spec lost its kind: every ctid_* function must be a hookspec."""
+    for name, value in list(globals().items()):
+        if name.startswith("ctid_") and callable(value) and not kind_of(value):
+            raise TypeError(f"{name} is not marked as a hook")
+
+
+_check_signatures()

@@ -1,0 +1,283 @@
+"""Line-framed gevent servers: TCP or TLS, a bounded pool, a bounded line and outbound queue.
+
+Every port ctid serves to humans or programs that may misbehave (CTI, webi, info, FastAGI) is one
+of these. A client that sends a line longer than the bound, or that stops reading until its queue
+is full, or whose writes stall past `timeouts.socket`, is disconnected with a logged reason; the
+others never notice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import socket
+import ssl
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import gevent
+import gevent.pool
+import gevent.queue
+import gevent.server
+
+log = logging.getLogger(__name__)
+
+_CLOSE = object()
+_BATCH = 256
+TLS_VERSIONS = {
+    "1.0": ssl.TLSVersion.TLSv1,
+    "1.1": ssl.TLSVersion.TLSv1_1,
+    "1.2": ssl.TLSVersion.TLSv1_2,
+    "1.3": ssl.TLSVersion.TLSv1_3,
+}
+
+
+class LineHandler(Protocol):
+    """What a protocol implements to be served by a LineServer (one instance per connection)."""
+
+    def connected(self) -> None:
+        """The connection is up (after the TLS handshake): send a banner, arm timers."""
+
+    def line_received(self, line: bytes) -> None:
+        """One line, without its end of line (`\\n` or `\\r\\n`)."""
+
+    def line_too_long(self) -> bytes | None:
+        """The client exceeded the line bound; return a last message to send, or None."""
+
+    def closed(self, reason: str) -> None:
+        """The connection is gone; release what it held."""
+
+
+HandlerFactory = Callable[["LineConnection"], LineHandler]
+
+
+def tls_server_context(certfile: str, keyfile: str, min_version: str = "1.2") -> ssl.SSLContext:
+    """A server-side TLS context: the given minimum version, no compression, no renegotiation."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = TLS_VERSIONS[min_version]
+    context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION
+    if TLS_VERSIONS[min_version] < ssl.TLSVersion.TLSv1_2:
+        # OpenSSL 3 refuses TLS < 1.2 at its default security level; the operator asked for it.
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    context.load_cert_chain(certfile, keyfile)
+    return context
+
+
+class LineConnection:
+    """One client: a reader loop feeding its handler and a writer draining a bounded queue."""
+
+    def __init__(self, server: LineServer, sock: socket.socket, peer: tuple[str, int]) -> None:
+        self.server = server
+        self.sock = sock
+        self.peer = (str(peer[0]), int(peer[1]))
+        self.handler: LineHandler | None = None
+        self.closed = False
+        self.reason = ""
+        self.state: dict[str, Any] = {}
+        self._queue: gevent.queue.Queue[object] = gevent.queue.Queue(server.queue_size)
+
+    def __repr__(self) -> str:
+        return f"<{self.server.name} connection {self.peer[0]}:{self.peer[1]}>"
+
+    @property
+    def is_tls(self) -> bool:
+        """Whether this connection is encrypted."""
+        return isinstance(self.sock, ssl.SSLSocket)
+
+    @property
+    def queued(self) -> int:
+        """Messages waiting to be written."""
+        return int(self._queue.qsize())
+
+    def send(self, data: bytes) -> bool:
+        """Queue bytes for the client; a full queue disconnects it. Never blocks."""
+        if self.closed:
+            return False
+        try:
+            self._queue.put_nowait(data)
+        except gevent.queue.Full:
+            self.close(f"client too slow: {self.server.queue_size} messages queued", flush=False)
+            return False
+        return True
+
+    def close(self, reason: str, *, flush: bool = True) -> None:
+        """Disconnect; with `flush`, what is queued is written first (within the write deadline)."""
+        if self.closed:
+            return
+        self.closed, self.reason = True, reason
+        log.info("%s: %s:%d disconnected: %s", self.server.name, *self.peer, reason)
+        if flush:
+            try:
+                self._queue.put_nowait(_CLOSE)
+                return
+            except gevent.queue.Full:
+                pass
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        with contextlib.suppress(OSError):  # already gone: nothing left to tell the peer
+            self.sock.shutdown(socket.SHUT_RDWR)
+
+    def serve(self, factory: HandlerFactory) -> None:
+        """Run the connection until it closes (called in the pool greenlet)."""
+        writer = gevent.spawn(self._write_loop)
+        try:
+            self.handler = factory(self)
+            self.handler.connected()
+            self._read_loop()
+        except Exception:
+            log.exception("%s: handler for %s:%d failed", self.server.name, *self.peer)
+            self.close("internal error", flush=False)
+        finally:
+            if not self.closed:
+                self.close("closed by peer", flush=False)
+            writer.join(timeout=self.server.socket_timeout)
+            writer.kill(block=False)
+            self.sock.close()
+            if self.handler is not None:
+                self.handler.closed(self.reason)
+
+    def _read_loop(self) -> None:
+        buffer = b""
+        limit = self.server.max_line
+        while not self.closed:
+            try:
+                chunk = self.sock.recv(65536)
+            except (OSError, ssl.SSLError) as exc:
+                if not self.closed:
+                    self.close(f"read error: {exc}", flush=False)
+                return
+            if not chunk:
+                return
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                if len(line) > limit:
+                    self._too_long(limit)
+                    return
+                if self.closed:
+                    return
+                assert self.handler is not None
+                self.handler.line_received(line.removesuffix(b"\r"))
+            if len(buffer) > limit:
+                self._too_long(limit)
+                return
+
+    def _too_long(self, limit: int) -> None:
+        assert self.handler is not None
+        last = self.handler.line_too_long()
+        if last:
+            self.send(last)
+        self.close(f"line longer than {limit} bytes")
+
+    def _write_loop(self) -> None:
+        while True:
+            batch, done = self._take_batch()
+            if batch:
+                try:
+                    with gevent.Timeout(self.server.socket_timeout):
+                        self.sock.sendall(b"".join(batch))
+                except gevent.Timeout:
+                    self.close("client too slow: write timed out", flush=False)
+                    return
+                except (OSError, ssl.SSLError) as exc:
+                    self.close(f"write error: {exc}", flush=False)
+                    return
+            if done:
+                self._shutdown()
+                return
+
+    def _take_batch(self) -> tuple[list[bytes], bool]:
+        first = self._queue.get()
+        if first is _CLOSE:
+            return [], True
+        batch: list[bytes] = [first]
+        while len(batch) < _BATCH and not self._queue.empty():
+            item = self._queue.get_nowait()
+            if item is _CLOSE:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+
+class LineServer:
+    """A TCP (or TLS) server of line-framed connections with bounds on everything."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        address: str,
+        port: int,
+        handler_factory: HandlerFactory,
+        ssl_context: ssl.SSLContext | None = None,
+        max_connections: int = 20000,
+        max_line: int = 65536,
+        queue_size: int = 2000,
+        socket_timeout: float = 10.0,
+    ) -> None:
+        self.name = name
+        self.factory = handler_factory
+        self.ssl_context = ssl_context
+        self.max_line = max_line
+        self.queue_size = queue_size
+        self.socket_timeout = socket_timeout
+        self.connections: set[LineConnection] = set()
+        self._pool = gevent.pool.Pool(max_connections)
+        self._server = gevent.server.StreamServer((address, port), self._handle, spawn=self._pool)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The bound address (the real port when 0 was asked)."""
+        host, port = self._server.address[:2]
+        return str(host), int(port)
+
+    def start(self) -> None:
+        """Bind and accept; raises OSError when the port is taken."""
+        try:
+            self._server.start()
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise OSError(exc.errno, f"{self.name}: port {self.address[1]} is in use") from exc
+            raise
+        log.info(
+            "%s listening on %s:%d%s",
+            self.name,
+            *self.address,
+            " (TLS)" if self.ssl_context else "",
+        )
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop accepting, close every connection, wait up to `timeout` for them to end."""
+        self._server.close()
+        for connection in list(self.connections):
+            connection.close("server stopping")
+        self._pool.join(timeout=timeout)
+        self._pool.kill(block=False)
+
+    def update_limits(self, *, max_line: int, queue_size: int, socket_timeout: float) -> None:
+        """Apply reloaded bounds; existing connections keep their queue, the rest applies now."""
+        self.max_line, self.queue_size, self.socket_timeout = max_line, queue_size, socket_timeout
+
+    def _handle(self, sock: socket.socket, peer: tuple[str, int]) -> None:
+        if self.ssl_context is not None:
+            try:
+                with gevent.Timeout(self.socket_timeout):
+                    sock = self.ssl_context.wrap_socket(sock, server_side=True)
+            except (gevent.Timeout, OSError, ssl.SSLError) as exc:
+                log.info(
+                    "%s: TLS handshake with %s:%d failed: %s",
+                    self.name,
+                    peer[0],
+                    peer[1],
+                    exc or "timed out",
+                )
+                sock.close()
+                return
+        connection = LineConnection(self, sock, peer)
+        self.connections.add(connection)
+        try:
+            connection.serve(self.factory)
+        finally:
+            self.connections.discard(connection)

@@ -1,0 +1,1 @@
+"""Deliberately broken ctid plugins for failure-mode tests."""
