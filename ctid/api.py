@@ -25,6 +25,7 @@ from ctid.config.validators import (
 from ctid.handle import Ctid
 from ctid.ipbx import ActionResult, ActionTimeout, Ipbx, IpbxUnavailable
 from ctid.net import LineConnection, LineHandler, LineServer, tls_server_context
+from ctid.users import Line, User, UserChanges, UserDirectory
 
 hookimpl = pluggy.HookimplMarker("ctid")
 """Mark a plugin method or function as a hook implementation: `@hookimpl def ctid_start(ctid)`."""
@@ -37,11 +38,15 @@ __all__ = [
     "Ctid",
     "Ipbx",
     "IpbxUnavailable",
+    "Line",
     "LineConnection",
     "LineHandler",
     "LineServer",
     "Secret",
     "SecretRequired",
+    "User",
+    "UserChanges",
+    "UserDirectory",
     "__version__",
     "address",
     "between",

@@ -22,6 +22,7 @@ from ctid.config import Config, ConfigError, RawConfig, enabled_plugins, validat
 from ctid.handle import Ctid, registration_hook
 from ctid.ipbx import Ipbx
 from ctid.plugins import Hooks, PluginError, PluginRecord
+from ctid.users import User, UserDirectory, parse_users, user_from_options
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,9 @@ class Daemon:
         self.hooks.check_pending()
         self.ipbx = Ipbx(self.config.data["ipbx"]["id"], self.hooks, self._call_model())
         self.handles = {name: Ctid(name, self) for name in self.objects}
+        self.users = UserDirectory()
+        self._source_users: dict[str, list[User]] = {}
+        self._poller: gevent.Greenlet | None = None
 
     def start(self) -> None:
         """Start every plugin in order; on the first failure, stop those started and raise."""
@@ -98,6 +102,7 @@ class Daemon:
             "sheet_variables",
         ):
             self.registry(kind)  # duplicate names fail here, before any port is bound
+        self.refresh_users()
         for name, handle in self.handles.items():
             try:
                 self.hooks.call_one(name, "ctid_start", ctid=handle)
@@ -107,6 +112,7 @@ class Daemon:
                 raise StartError(f"plugin {name} failed to start: {exc}") from exc
             self._started.append(name)
         log.info("ctid %s started; plugins: %s", __version__, ", ".join(self._started) or "none")
+        self._poller = gevent.spawn(self._poll_users)
 
     def serve(self) -> None:
         """Start, then run until SIGTERM/SIGINT; SIGHUP reloads."""
@@ -126,6 +132,8 @@ class Daemon:
     def stop(self) -> None:
         """Stop started plugins in reverse order within the `timeouts.stop` budget."""
         budget = self.config.data["timeouts"]["stop"]
+        if self._poller is not None:
+            self._poller.kill(block=False)
         deadline = time.monotonic() + budget
         for name in reversed(self._started):
             share = max(0.05, (deadline - time.monotonic()) / 2)
@@ -172,7 +180,45 @@ class Daemon:
         log.info(
             "configuration reloaded; changed sections: %s", ", ".join(sorted(changed)) or "none"
         )
+        self.refresh_users()
         return True
+
+    def refresh_users(self) -> bool:
+        """Re-read every user source now; tell plugins what changed. False if nothing did."""
+        users = [user_from_options(options) for options in self.config.data["users"]]
+        timeout = self.config.data["timeouts"]["socket"]
+        for name, source in self.registry("user_sources").items():
+            try:
+                with gevent.Timeout(timeout):
+                    self._source_users[name] = parse_users(source(), name)
+            except (Exception, gevent.Timeout) as exc:  # a source is third-party I/O
+                log.warning(
+                    "user source %s failed (%s); keeping its last %d users",
+                    name,
+                    exc or "timed out",
+                    len(self._source_users.get(name, [])),
+                )
+            users += self._source_users.get(name, [])
+        changes = self.users.replace(users)
+        if changes:
+            log.info(
+                "users: %d added, %d removed, %d changed",
+                len(changes.added),
+                len(changes.removed),
+                len(changes.changed),
+            )
+            self.hooks.notify(
+                "ctid_users_changed",
+                added=changes.added,
+                removed=changes.removed,
+                changed=changes.changed,
+            )
+        return bool(changes)
+
+    def _poll_users(self) -> None:
+        while True:
+            gevent.sleep(self.config.data["timeouts"]["update_period"])
+            self.refresh_users()
 
     def registry(self, kind: str) -> dict[str, Any]:
         """Merged answers of one registration hook (cached until the next reload)."""

@@ -20,6 +20,7 @@ from ctid.net import HandlerFactory, LineServer, tls_server_context
 if TYPE_CHECKING:
     from ctid.daemon import Daemon
     from ctid.ipbx import Ipbx
+    from ctid.users import UserDirectory
 
 
 class Ctid:
@@ -47,6 +48,15 @@ class Ctid:
     def ipbx(self) -> Ipbx:
         """The Asterisk: action API, call model, link state."""
         return self._daemon.ipbx
+
+    @property
+    def users(self) -> UserDirectory:
+        """Who is who: users by id, login, line, agent."""
+        return self._daemon.users
+
+    def refresh_users(self) -> bool:
+        """Re-read the user sources now (webi `xivo[userlist,update]`); False if nothing changed."""
+        return self._daemon.refresh_users()
 
     def spawn(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> gevent.Greenlet:
         """Start a greenlet owned by this plugin: it is killed when the plugin stops."""

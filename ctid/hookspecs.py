@@ -25,6 +25,7 @@ import pluggy
 if TYPE_CHECKING:
     from ctid.callevents import CallEvent
     from ctid.handle import Ctid
+    from ctid.users import User
 
 PROJECT = "ctid"
 
@@ -150,6 +151,24 @@ def ctid_call_event_emitted(event: CallEvent) -> None:
     Kind: notification.
     Called from: the AMI reader greenlet, right after the call model changed; the hot path.
     May block: no. Sheet rendering and webhooks spawn their own greenlets.
+    Since: 0.1.
+    """
+
+
+@_hook(NOTIFICATION)
+def ctid_users_changed(
+    added: Sequence[User], removed: Sequence[User], changed: Sequence[User]
+) -> None:
+    """Learn that the user set changed (a source refresh, a reload, a webi notice).
+
+    :param added: users that appeared.
+    :param removed: users that are gone (their sessions should end).
+    :param changed: users whose config changed (profile, lines, names…).
+    :returns: nothing.
+
+    Kind: notification.
+    Called from: the greenlet that refreshed the users (the poller, a reload, webi).
+    May block: no.
     Since: 0.1.
     """
 

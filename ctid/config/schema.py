@@ -10,6 +10,7 @@ from typing import Any
 
 import voluptuous as vol
 
+from ctid.config.people import PROFILES, USERS
 from ctid.config.validators import (
     Secret,
     address,
@@ -170,6 +171,14 @@ CORE = vol.Schema(
             default=[],
             description="UserEvent names that fire custom.<name> call events",
         ): string_list,
+        Opt(
+            "users",
+            default=[],
+            description="the embedded user source: logins, password hashes, profiles, lines",
+        ): USERS,
+        Opt(
+            "profiles", default={"default": {}}, description="what users may do, by profile name"
+        ): PROFILES,
         Opt("pidfile", default=None, description="write the daemon's pid here"): vol.Any(None, str),
         Opt("plugins", default={}, description="plugins by name: enabled, then their options"): {
             str: PLUGIN_SECTION

@@ -5,6 +5,10 @@ from __future__ import annotations
 import pathlib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ctid.testing.fagiclient import split_command
 from ctid_fagi.protocol import (
     CODE_HANGUP,
     MAX_COMMAND_BYTES,
@@ -21,10 +25,6 @@ from ctid_fagi.protocol import (
     quote,
     word_or_quoted,
 )
-from hypothesis import given
-from hypothesis import strategies as st
-
-from ctid.testing.fagiclient import split_command
 
 pytestmark = pytest.mark.timeout(10)
 

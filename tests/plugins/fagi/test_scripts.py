@@ -6,6 +6,7 @@ import io
 from collections.abc import Mapping
 
 import pytest
+
 from ctid_fagi.protocol import AgiRequest, build_request
 from ctid_fagi.scripts import (
     callerid_extend,

@@ -37,16 +37,22 @@ class Directory:
 
 def test_callerid_forphones_sends_exactly_the_expected_commands() -> None:
     with make_daemon({}, {"fagi": FagiPlugin(), "dir": Directory()}) as daemon:
-        client = FakeAgiClient(daemon.objects["fagi"].server.address,
-                               script="callerid_forphones", calleridname="0612345678")
+        client = FakeAgiClient(
+            daemon.objects["fagi"].server.address,
+            script="callerid_forphones",
+            calleridname="0612345678",
+        )
         commands = client.run()
     assert commands == ['SET VARIABLE CALLERID(name) "Martin Dupont"']
 
 
 def test_callerid_forphones_keeps_a_real_name() -> None:
     with make_daemon({}, {"fagi": FagiPlugin(), "dir": Directory()}) as daemon:
-        client = FakeAgiClient(daemon.objects["fagi"].server.address,
-                               script="callerid_forphones", calleridname="Outside Caller")
+        client = FakeAgiClient(
+            daemon.objects["fagi"].server.address,
+            script="callerid_forphones",
+            calleridname="Outside Caller",
+        )
         assert client.run() == []
 
 

@@ -6,6 +6,7 @@ import io
 import pathlib
 
 import pytest
+
 from ctid_fagi.protocol import AgiProtocolError
 from ctid_fagi.session import (
     MAX_INTERIM_LINES,

@@ -1,0 +1,72 @@
+"""Checks that span sections: references between users and profiles, duplicate logins and ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ctid.config.problems import ConfigProblem
+
+Origin = Callable[[tuple[str, ...]], str]
+
+
+def cross_check(data: Mapping[str, Any], origin: Origin) -> list[ConfigProblem]:
+    """Every cross-reference problem of a config that passed the core schema."""
+    return _profiles(data["profiles"], origin) + _users(data["users"], data["profiles"], origin)
+
+
+def _problem(origin: Origin, path: tuple[str, ...], expected: str, found: str) -> ConfigProblem:
+    return ConfigProblem(origin(path), path, expected, found)
+
+
+def _profiles(profiles: Mapping[str, Any], origin: Origin) -> list[ConfigProblem]:
+    problems = []
+    for name, profile in profiles.items():
+        states = profile["presence"]
+        if profile["presence_default"] not in states:
+            path = ("profiles", name, "presence_default")
+            problems.append(
+                _problem(
+                    origin,
+                    path,
+                    f"one of {', '.join(sorted(states))}",
+                    repr(profile["presence_default"]),
+                )
+            )
+        for state, options in states.items():
+            for target in options["allowed"] or []:
+                if target not in states:
+                    where = ("profiles", name, "presence", state, "allowed")
+                    problems.append(
+                        _problem(origin, where, "states defined in presence", repr(target))
+                    )
+    return problems
+
+
+def _users(users: list[Any], profiles: Mapping[str, Any], origin: Origin) -> list[ConfigProblem]:
+    problems = []
+    seen: dict[str, dict[str, int]] = {"login": {}, "id": {}}
+    for index, user in enumerate(users):
+        base = ("users", str(index))
+        if user["profile"] not in profiles:
+            problems.append(
+                _problem(
+                    origin,
+                    (*base, "profile"),
+                    f"a profile defined under profiles: ({', '.join(sorted(profiles))})",
+                    repr(user["profile"]),
+                )
+            )
+        for key in ("login", "id"):
+            value = user.get(key, user["login"])
+            if value in seen[key]:
+                problems.append(
+                    _problem(
+                        origin,
+                        (*base, key),
+                        f"a {key} unique among users (users -> {seen[key][value]} has it)",
+                        repr(value),
+                    )
+                )
+            seen[key].setdefault(value, index)
+    return problems

@@ -1,0 +1,150 @@
+"""Schemas of `users:` (the embedded user source) and `profiles:` (what a user may do)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import voluptuous as vol
+
+from ctid.config.validators import Secret, between, string_list
+
+Opt = vol.Optional
+Req = vol.Required
+
+_ID = vol.All(
+    vol.Coerce(str),
+    vol.Match(r"^[A-Za-z0-9_.@-]{1,64}$", msg="expected an id of letters, digits, _ . @ -"),
+)
+_CONTEXT = vol.All(
+    str, vol.Match(r"^[A-Za-z0-9_.-]{1,80}$", msg="expected a dialplan context name")
+)
+
+LINE = vol.Schema(
+    {
+        Opt("id", description="stable phone id (default: <number>@<context>)"): _ID,
+        Req("context", description="dialplan context of the line: its tenant"): _CONTEXT,
+        Req("number", description="extension that rings this line"): vol.All(
+            vol.Coerce(str), vol.Match(r"^[0-9*#+]{1,40}$", msg="expected an extension number")
+        ),
+        Req("interface", description="Asterisk device, e.g. PJSIP/1001 or Local/1001@default"): (
+            vol.All(str, vol.Match(r"^[A-Za-z0-9]+/[^\s,]+$", msg="expected TECH/resource"))
+        ),
+    }
+)
+
+USER = vol.Schema(
+    {
+        Req("login", description="CTI login"): vol.All(str, vol.Length(min=1, max=64)),
+        Opt("id", description="stable user id shown to clients (default: the login)"): _ID,
+        Secret(
+            "password",
+            default="",
+            description="hash from `ctid hash-password` (no clear "
+            "passwords); empty: CTI login refused",
+        ): str,
+        Secret(
+            "legacy_secret",
+            default="",
+            description="clear secret for old clients' sha1(sessionid:secret) login; avoid",
+        ): str,
+        Opt("profile", default="default", description="name under profiles:"): str,
+        Opt("firstname", default="", description="first name"): str,
+        Opt("lastname", default="", description="last name"): str,
+        Opt("mobile", default="", description="mobile phone number"): str,
+        Opt("agent", default="", description="agent number when the user is a queue agent"): (
+            vol.All(vol.Coerce(str), vol.Match(r"^[0-9]{0,20}$", msg="expected digits"))
+        ),
+        Opt("picture", default=None, description="picture file for {xivo-callerpicture}"): (
+            vol.Any(None, str)
+        ),
+        Opt("lines", default=[], description="the user's phone lines"): [LINE],
+    }
+)
+
+STATE = vol.Schema(
+    {
+        Opt("longname", default="", description="name shown to users"): str,
+        Opt("color", default="#0DFF25", description="colour shown to users"): vol.Match(
+            r"^#[0-9A-Fa-f]{6}$", msg="expected a colour such as #08FD20"
+        ),
+        Opt(
+            "allowed", default=None, description="states reachable from this one (default: all)"
+        ): vol.Any(None, string_list),
+        Opt(
+            "actions",
+            default={},
+            description="services switched with this state, e.g. enablednd: true",
+        ): {str: vol.Any(str, bool)},
+    }
+)
+
+DEFAULT_STATES: dict[str, dict[str, Any]] = {
+    "available": {"longname": "Available", "color": "#08FD20"},
+    "away": {"longname": "Away", "color": "#FDE50A"},
+    "outtolunch": {"longname": "Out to lunch", "color": "#001AFF"},
+    "donotdisturb": {
+        "longname": "Do not disturb",
+        "color": "#FF032D",
+        "actions": {"enablednd": True},
+    },
+    "berightback": {"longname": "Be right back", "color": "#FFB545"},
+}
+
+PROFILE = vol.Schema(
+    {
+        Opt("appliname", default="Client", description="application name shown by clients"): str,
+        Opt(
+            "commands",
+            default=[
+                "getlist",
+                "getipbxlist",
+                "availstate",
+                "ipbxcommand",
+                "chitchat",
+                "directory",
+                "featuresget",
+                "featuresput",
+                "keepalive",
+                "logout",
+                "sheet",
+            ],
+            description="CTI command classes this profile may use",
+        ): string_list,
+        Opt(
+            "ipbxcommands",
+            default=["dial", "hangup", "transfer", "atxfer"],
+            description="ipbxcommand commands this profile may use",
+        ): string_list,
+        Opt(
+            "acts_for_others",
+            default=False,
+            description="switchboard or supervisor: ids of "
+            "other users and channels in commands are honoured (same tenant only)",
+        ): bool,
+        Opt("max_sessions", default=1, description="concurrent sessions of one user"): (
+            between(1, 100)
+        ),
+        Opt(
+            "session_policy",
+            default="last_wins",
+            description="when max_sessions is reached: "
+            "last_wins (the oldest session is closed) or refuse",
+        ): vol.In(["last_wins", "refuse"], msg="expected last_wins or refuse"),
+        Opt("presence_default", default="available", description="state after login"): str,
+        Opt("presence", default=DEFAULT_STATES, description="presence states by name"): {
+            str: STATE
+        },
+        Opt("sheets", default=True, description="sessions of this profile receive sheets"): bool,
+        Opt("sheet_serial", default="xml", description="sheet payload: xml (Qt client) or json"): (
+            vol.In(["xml", "json"], msg="expected xml or json")
+        ),
+        Opt(
+            "xlets",
+            default=[["identity", "grid"], ["dial", "grid"]],
+            description="Qt client panels as [name, dock|grid|tab, options]",
+        ): [[str]],
+    }
+)
+
+PROFILES = {str: PROFILE}
+USERS = [USER]
