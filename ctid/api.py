@@ -22,6 +22,7 @@ from ctid.config.validators import (
     positive_duration,
     string_list,
 )
+from ctid.consoles import InfoCommandError, InfoConsole, InfoHandler
 from ctid.handle import Ctid
 from ctid.ipbx import ActionResult, ActionTimeout, Ipbx, IpbxUnavailable
 from ctid.net import LineConnection, LineHandler, LineServer, tls_server_context
@@ -37,6 +38,9 @@ __all__ = [
     "CallEvent",
     "Ctid",
     "Ipbx",
+    "InfoCommandError",
+    "InfoConsole",
+    "InfoHandler",
     "IpbxUnavailable",
     "Line",
     "LineConnection",
