@@ -79,8 +79,12 @@ def _check(args: argparse.Namespace) -> int:
     directory, reader = _reader(args)
     try:
         loaded = load(reader)
+        Daemon(loaded, reader).check()  # hook names, signatures, registration conflicts
     except ConfigError as error:
         return _report(error)
+    except (plugins.PluginError, StartError) as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_CONFIG
     print(f"{directory}: valid; plugins enabled: {', '.join(loaded.config.plugin_names) or 'none'}")
     return EXIT_OK
 
@@ -106,16 +110,14 @@ def _list(args: argparse.Namespace) -> int:
         records.update(load(reader).records)
     except ConfigError as error:
         status = EXIT_CONFIG
+        records.update(error.plugin_records)
         for problem in error.problems:
-            name = (
-                problem.path[1]
-                if problem.path[:1] == ("plugins",) and len(problem.path) > 1
-                else ""
-            )
-            if name:
-                record = records.setdefault(name, plugins.PluginRecord(name=name))
-                record.enabled = True
-                record.error = record.error or f"{problem.expected}: {problem.found}"
+            if problem.path[:1] != ("plugins",) or len(problem.path) < 2:
+                continue
+            record = records.setdefault(problem.path[1], plugins.PluginRecord(problem.path[1]))
+            where = " -> ".join(problem.path[2:])
+            text = f"{where + ': ' if where else ''}{problem.expected}, got {problem.found}"
+            record.error = f"{record.error}; {text}" if record.error else text
     print(f"{'plugin':<16} {'discovered':<10} {'enabled':<7} {'loaded':<6} source / problem")
     for name, record in sorted(records.items()):
         detail = record.error or record.source
@@ -177,16 +179,24 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # another user's live process
+    except OSError:
+        return False
+    return True
+
+
 def _write_pidfile(path: pathlib.Path) -> None:
     """Write our pid atomically; refuse when the file names a live process."""
     try:
         other = int(path.read_text().strip())
-        os.kill(other, 0)
     except (OSError, ValueError):
-        pass  # no file, stale pid, or garbage: ours to replace
-    else:
-        if other != os.getpid():
-            raise OSError(f"{path} names running process {other}; is ctid already running?")
+        other = 0  # no file or garbage: ours to replace
+    if other > 0 and other != os.getpid() and _alive(other):
+        raise OSError(f"{path} names running process {other}; is ctid already running?")
     temporary = path.with_suffix(".tmp")
     temporary.write_text(f"{os.getpid()}\n")
     temporary.replace(path)

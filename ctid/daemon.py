@@ -16,9 +16,10 @@ from typing import Any
 import gevent
 import gevent.event
 
-from ctid import __version__, logs, plugins
+from ctid import __version__, hookspecs, logs, plugins
 from ctid.calls import CallModel
 from ctid.config import Config, ConfigError, RawConfig, enabled_plugins, validate
+from ctid.config.validators import is_secret
 from ctid.handle import Ctid, registration_hook
 from ctid.ipbx import Ipbx
 from ctid.plugins import Hooks, PluginError, PluginRecord
@@ -62,7 +63,11 @@ def load(reader: Reader, extra: Mapping[str, Any] | None = None) -> Loaded:
     for name in enabled_plugins(raw) + list(extra):
         record = records.setdefault(name, PluginRecord(name=name))
         record.enabled, record.error = True, errors.get(name, "")
-    config = validate(raw, objects, errors)
+    try:
+        config = validate(raw, objects, errors)
+    except ConfigError as error:
+        error.plugin_records = dict(records)
+        raise
     ordered = {name: objects[name] for name in config.plugin_names if name in objects}
     ordered.update({name: objects[name] for name in extra if name not in ordered})
     return Loaded(config=config, objects=ordered, records=records)
@@ -92,16 +97,7 @@ class Daemon:
     def start(self) -> None:
         """Start every plugin in order; on the first failure, stop those started and raise."""
         logs.apply_levels(self.config.data["logging"])
-        for kind in (
-            "directory_backends",
-            "urlauto_handlers",
-            "fagi_scripts",
-            "cti_commands",
-            "info_commands",
-            "user_sources",
-            "sheet_variables",
-        ):
-            self.registry(kind)  # duplicate names fail here, before any port is bound
+        self.check()
         self.refresh_users()
         for name, handle in self.handles.items():
             try:
@@ -113,6 +109,12 @@ class Daemon:
             self._started.append(name)
         log.info("ctid %s started; plugins: %s", __version__, ", ".join(self._started) or "none")
         self._poller = gevent.spawn(self._poll_users)
+
+    def check(self) -> None:
+        """Build every registry now, so that duplicate names fail before any port is bound."""
+        for hook in hookspecs.hook_names():
+            if hookspecs.kind_of(getattr(hookspecs, hook)) == hookspecs.REGISTRATION:
+                self.registry(hookspecs.registration_kind(hook))
 
     def serve(self) -> None:
         """Start, then run until SIGTERM/SIGINT; SIGHUP reloads."""
@@ -149,39 +151,56 @@ class Daemon:
     def reload(self) -> bool:
         """Re-read the config; apply it if valid, else log every problem and keep the old one."""
         log.info("reloading configuration")
+        raw = self._reader()
+        asked = enabled_plugins(raw)
+        running = {name: obj for name, obj in self.objects.items() if name in asked}
         try:
-            loaded = load(self._reader, self.objects)
+            loaded = load(lambda: raw, running)
         except ConfigError as error:
             for problem in error.problems:
                 log.error("config not reloaded: %s", problem)
             return False
-        wanted, current = set(loaded.config.plugin_names), set(self.objects)
-        if wanted != current:
+        if set(asked) != set(self.objects):
             log.warning(
                 "enabling or disabling plugins needs a restart (asked: %s; running: %s)",
-                ", ".join(sorted(wanted)) or "none",
-                ", ".join(sorted(current)) or "none",
+                ", ".join(sorted(asked)) or "none",
+                ", ".join(sorted(self.objects)) or "none",
             )
-        old, self.config = (
-            self.config,
-            dataclasses.replace(loaded.config, plugin_schemas=self.config.plugin_schemas),
-        )
+        old = self.config
+        data = dict(loaded.config.data)
+        # A plugin disabled by the new config runs until the restart, with its old options.
+        data["plugins"] = {**old.data["plugins"], **loaded.config.data["plugins"]}
+        for name in set(self.objects) - set(asked):
+            data["plugins"][name] = old.data["plugins"][name]
+        self.config = Config(data=data, raw=loaded.config.raw, plugin_schemas=old.plugin_schemas)
+        self._apply(old)
+        return True
+
+    def _apply(self, old: Config) -> None:
+        """Tell everyone about the config that just replaced `old`."""
+        new = self.config.data
         changed = frozenset(
-            key for key in self.config.data if self.config.data[key] != old.data.get(key)
+            key for key in new if key != "plugins" and new[key] != old.data.get(key)
         )
-        logs.apply_levels(self.config.data["logging"])
+        logs.apply_levels(new["logging"])
+        logs.update_secrets(logs.secret_values(new, is_secret))
         self._registries.clear()
         for name in self._started:
+            mine = new["plugins"].get(name) != old.data["plugins"].get(name)
             self.handles[name].apply_limits()
             try:
-                self.hooks.call_one(name, "ctid_reload", ctid=self.handles[name], changed=changed)
-            except Exception:
-                log.exception("plugin %s failed to apply the reloaded config", name)
-        log.info(
-            "configuration reloaded; changed sections: %s", ", ".join(sorted(changed)) or "none"
-        )
+                self.hooks.call_one(
+                    name,
+                    "ctid_reload",
+                    ctid=self.handles[name],
+                    changed=changed | {"plugins"} if mine else changed,
+                )
+            except Exception as exc:
+                self.hooks.charge(name, "ctid_reload", exc)
+        plugins_changed = new["plugins"] != old.data["plugins"]
+        shown = sorted(changed | ({"plugins"} if plugins_changed else set()))
+        log.info("configuration reloaded; changed sections: %s", ", ".join(shown) or "none")
         self.refresh_users()
-        return True
 
     def refresh_users(self) -> bool:
         """Re-read every user source now; tell plugins what changed. False if nothing did."""
@@ -238,11 +257,12 @@ class Daemon:
                 continue
             health = self.handles[name].health if name in self.handles else {}
             plugin_states[name] = {
+                **health,
+                **reported.get(name, {}),
+                # the core's view wins: a plugin cannot report itself healthy while raising
                 "state": record.state,
                 "failures": record.failures,
                 "last_failure": record.last_failure,
-                **health,
-                **reported.get(name, {}),
             }
         return {
             "version": __version__,

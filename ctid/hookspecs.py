@@ -94,8 +94,8 @@ def ctid_reload(ctid: Ctid, changed: frozenset[str]) -> None:
     """Apply a new, already validated configuration (SIGHUP or the webi `cticonfig` notice).
 
     :param ctid: the plugin's handle, whose `config` and `settings` already hold the new values.
-    :param changed: the top-level config sections whose value changed (`plugins` when this
-        plugin's own section changed).
+    :param changed: the top-level config sections whose value changed; `plugins` is in it only
+        when this plugin's own section changed.
     :returns: nothing. Raising is logged and counted; the daemon keeps running.
 
     Kind: lifecycle.
@@ -282,8 +282,9 @@ def ctid_register_info_commands() -> Mapping[str, Callable[..., Any]]:
 def ctid_register_user_sources() -> Mapping[str, Callable[..., Any]]:
     """Provide user and line sources (the embedded `users:` list, a web service, SQL…).
 
-    :returns: source type → factory called with its validated options; the source yields
-        users with their lines and profiles.
+    :returns: source name → callable taking no argument (the plugin reads its own options)
+        that returns user mappings in the `users:` schema; it runs under `timeouts.socket`, and
+        when it fails the users it gave last time are kept.
 
     Kind: registration.
     Called from: the main greenlet, at start and after each reload.
@@ -313,7 +314,8 @@ def ctid_register_sheet_variables() -> Mapping[str, Callable[..., Any]]:
 def ctid_report_status() -> Mapping[str, Any] | None:
     """Report the plugin's health for the info console and the status summary.
 
-    :returns: a JSON-ready mapping (e.g. `{"state": "up", "clients": 3}`), or None.
+    :returns: a JSON-ready mapping (e.g. `{"link": "up", "clients": 3}`), or None. The core's
+        `state`, `failures` and `last_failure` keys always win over the plugin's.
 
     Kind: gather.
     Called from: the greenlet serving an info or status request.

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 NAMESPACE = "ctid.plugins"
 _LOUD_FAILURES = 5
-"""Full tracebacks for the first failures of one plugin in one hook; then one line per 1000."""
+"""Full tracebacks for a plugin's first failures (all hooks together); then one line per 1000."""
 
 
 class PluginError(Exception):
@@ -129,10 +129,14 @@ class Hooks:
 
     def check_pending(self) -> None:
         """Refuse implementations of hooks that do not exist (a typo must not pass silently)."""
-        try:
-            self.pm.check_pending()
-        except pluggy.PluginValidationError as exc:
-            raise PluginError(str(exc)) from exc
+        unknown = [
+            f"plugin {impl.plugin_name} implements {name}, which is not a ctid hook"
+            for name, caller in vars(self.pm.hook).items()
+            if isinstance(caller, pluggy.HookCaller) and not caller.has_spec()
+            for impl in caller.get_hookimpls()
+        ]
+        if unknown:
+            raise PluginError("; ".join(unknown))
 
     def implementations(self, hook: str) -> list[pluggy.HookImpl]:
         """The implementations of a hook, in calling order (newest registration first)."""
@@ -199,6 +203,10 @@ class Hooks:
         except Exception as exc:
             self._charge(impl.plugin_name, hook, exc)
             return None
+
+    def charge(self, name: str, hook: str, exc: Exception) -> None:
+        """Count a failure of plugin `name` in `hook` (logged, shown in status)."""
+        self._charge(name, hook, exc)
 
     def _charge(self, name: str, hook: str, exc: Exception) -> None:
         record = self.records.setdefault(name, PluginRecord(name=name))

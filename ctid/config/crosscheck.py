@@ -64,7 +64,8 @@ def _users(users: list[Any], profiles: Mapping[str, Any], origin: Origin) -> lis
                     _problem(
                         origin,
                         (*base, key),
-                        f"a {key} unique among users (users -> {seen[key][value]} has it)",
+                        f"{'an' if key == 'id' else 'a'} {key} unique among users "
+                        f"(users -> {seen[key][value]} has it)",
                         repr(value),
                     )
                 )

@@ -26,7 +26,8 @@ def dump(config: Config) -> str:
 
 def _mapping(data: Mapping[str, Any], schema: Any, depth: int, config: Config) -> Iterator[str]:
     indent = "  " * depth
-    for key, value in data.items():
+    for key in _ordered(data, schema):
+        value = data[key]
         marker, child = _find(schema, key)
         if depth == 0 and key == "plugins":
             yield f"{indent}plugins:{_comment(marker)}"
@@ -46,8 +47,12 @@ def _entry(
     elif isinstance(value, Mapping) and value:
         yield f"{indent}{key}:{comment}"
         yield from _mapping(value, child, depth + 1, config)
+    elif isinstance(value, list) and any(isinstance(item, Mapping) for item in value):
+        yield f"{indent}{key}:{comment}"
+        for item in value:
+            yield f"{indent}  - {_scalar(_masked(item))}"
     else:
-        yield f"{indent}{key}: {_scalar(value)}{comment}"
+        yield f"{indent}{key}: {_scalar(_masked(value))}{comment}"
 
 
 def _plugins(sections: Mapping[str, Any], config: Config) -> Iterator[str]:
@@ -58,6 +63,23 @@ def _plugins(sections: Mapping[str, Any], config: Config) -> Iterator[str]:
         if plugin is not None:
             schema.update(plugin.schema)
         yield from _mapping(section, schema, 2, config)
+
+
+def _ordered(data: Mapping[str, Any], schema: Any) -> list[str]:
+    """Keys in schema order (stable across runs), then any the schema does not name."""
+    node = schema.schema if isinstance(schema, vol.Schema) else schema
+    named = [getattr(marker, "schema", marker) for marker in node] if isinstance(node, dict) else []
+    first = [key for key in named if isinstance(key, str) and key in data]
+    return first + [key for key in data if key not in first]
+
+
+def _masked(value: Any) -> Any:
+    """A copy with every value under a secret key replaced by the mask."""
+    if isinstance(value, Mapping):
+        return {k: (MASK if is_secret(k) and v else _masked(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
 
 
 def _find(schema: Any, key: str) -> tuple[Any, Any]:

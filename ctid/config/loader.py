@@ -1,4 +1,4 @@
-"""Reading config.d: YAML drop-ins in lexical order, deep-merged, remembering who set what.
+"""Reading config.d: YAML drop-ins (*.yml, *.yaml) in lexical order, deep-merged, with provenance.
 
 A later file wins per key; mappings merge, lists and scalars are replaced whole. Provenance maps
 every key path to the file that set it last, so an error can name the file an operator must edit.
@@ -40,14 +40,15 @@ class RawConfig:
 
 
 def read_directory(directory: pathlib.Path) -> RawConfig:
-    """Read and merge every `*.yml` of a config directory."""
+    """Read and merge every `*.yml` and `*.yaml` of a config directory, by file name."""
     raw = RawConfig(directory=directory, data={}, provenance={}, files=[], problems=[])
     if not directory.is_dir():
         raw.problems.append(
             ConfigProblem(str(directory), (), "expected a config directory", "nothing there")
         )
         return raw
-    for path in sorted(directory.glob("*.yml")):
+    drop_ins = [*directory.glob("*.yml"), *directory.glob("*.yaml")]
+    for path in sorted(drop_ins, key=lambda item: item.name):
         label = _label(directory, path)
         raw.files.append(label)
         document = _read_one(path, label, raw.problems)

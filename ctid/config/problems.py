@@ -43,6 +43,8 @@ class ConfigError(Exception):
     def __init__(self, problems: Sequence[ConfigProblem]) -> None:
         super().__init__("\n".join(str(problem) for problem in problems))
         self.problems = list(problems)
+        self.plugin_records: dict[str, Any] = {}
+        """What was learnt of the plugins before validation failed (for `list-plugins`)."""
 
 
 def from_invalid(

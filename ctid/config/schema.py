@@ -15,6 +15,7 @@ from ctid.config.validators import (
     Secret,
     address,
     between,
+    connect_port,
     log_level,
     port,
     positive_duration,
@@ -48,7 +49,7 @@ _TLS = {
 AMI = vol.Schema(
     {
         Opt("host", default="127.0.0.1", description="Asterisk manager host"): address,
-        Opt("port", default=5038, description="Asterisk manager port"): port,
+        Opt("port", default=5038, description="Asterisk manager port"): connect_port,
         Opt("username", default="ctid", description="manager.conf user"): str,
         Secret("secret", default="", description="manager.conf secret"): str,
         Opt("auth", default="md5", description="login with md5 challenge or plain"): vol.In(

@@ -20,11 +20,18 @@ _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 SECRET_NAMES = frozenset({"secret", "password", "bind_password", "legacy_secret", "token"})
 """Keys masked as `***` wherever config values are shown, whatever schema declared them."""
 
+_DECLARED: set[str] = set()
+"""Key names some schema declared with Secret/SecretRequired: masked wherever they appear."""
+
 
 class Secret(vol.Optional):
     """An optional key whose value is never shown (dump-config, errors, logs)."""
 
     secret = True
+
+    def __init__(self, schema: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(schema, *args, **kwargs)
+        _DECLARED.add(str(schema))
 
 
 class SecretRequired(vol.Required):
@@ -32,13 +39,35 @@ class SecretRequired(vol.Required):
 
     secret = True
 
+    def __init__(self, schema: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(schema, *args, **kwargs)
+        _DECLARED.add(str(schema))
+
 
 def is_secret(key: object) -> bool:
     """Tell whether a schema key or a plain key name holds a secret."""
     if getattr(key, "secret", False):
         return True
     name = getattr(key, "schema", key)
-    return isinstance(name, str) and name in SECRET_NAMES
+    return isinstance(name, str) and (name in SECRET_NAMES or name in _DECLARED)
+
+
+def connect_port(value: Any) -> int:
+    """A port to connect to (1-65535)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise vol.Invalid("expected a port number between 1 and 65535")
+    return value
+
+
+def networks(value: Any) -> list[str]:
+    """A list of IP addresses or networks (`127.0.0.1`, `10.0.0.0/8`, `::1`)."""
+    items = string_list(value)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise vol.Invalid(f"expected IP addresses or networks, not {item!r}") from None
+    return items
 
 
 def port(value: Any) -> int:

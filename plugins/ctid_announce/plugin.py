@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import gevent.server
 
-from ctid.api import Ctid, hookimpl, positive_duration, string_list, vol
+from ctid.api import Ctid, hookimpl, networks, positive_duration, vol
 from ctid_announce.announce import Announcer
 
 
@@ -18,7 +18,7 @@ class AnnouncePlugin:
             "allowed_sources",
             default=["127.0.0.1", "::1"],
             description="addresses or networks whose notices are accepted",
-        ): string_list,
+        ): networks,
         vol.Optional(
             "delay", default=2.0, description="wait this long after a notice before resyncing"
         ): (positive_duration),

@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import gevent
-from ctid_ami.protocol import AmiParser
-from ctid_fagi.plugin import FagiPlugin
 
 from ctid.api import CallEvent, Ctid, hookimpl
 from ctid.testing import make_daemon, wait_until
 from ctid.testing.fagiclient import FakeAgiClient
+from ctid_ami.protocol import AmiParser
+from ctid_fagi.plugin import FagiPlugin
 
 
 def fixture_events(data_dir: pathlib.Path, name: str) -> list[Mapping[str, str]]:
@@ -280,10 +280,10 @@ def test_hook_ctid_register_sheet_variables_provides_a_family() -> None:
 class Health:
     @hookimpl
     def ctid_report_status(self) -> dict[str, Any]:
-        return {"state": "up", "sessions": 3}
+        return {"state": "up", "sessions": 3}  # "state" is the core's: it must not win
 
 
 def test_hook_ctid_report_status_feeds_the_status_summary() -> None:
     with make_daemon({}, {"health": Health()}) as daemon:
         wait_until(lambda: daemon.status()["plugins"]["health"]["sessions"] == 3)
-        assert daemon.status()["plugins"]["health"]["state"] == "up"
+        assert daemon.status()["plugins"]["health"]["state"] == "loaded"

@@ -98,6 +98,36 @@ def test_dump_config_shows_defaults_descriptions_and_masks_secrets(
     assert "    ping_interval: 20.0  # send Ping this often" in result.stdout  # plugin default
 
 
+def test_dump_config_masks_secrets_inside_lists(config_dir: pathlib.Path) -> None:
+    (config_dir / "60-users.yml").write_text(
+        "users: [{login: alice, password: 'scrypt$1$2$3$c2FsdA==$aGFzaA==', "
+        "legacy_secret: old-clear-secret}]\n"
+    )
+    result = ctid("dump-config", "-c", str(config_dir))
+    assert result.returncode == 0, result.stderr
+    assert "aGFzaA" not in result.stdout and "old-clear-secret" not in result.stdout
+    assert "login: alice" in result.stdout and "password: '***'" in result.stdout
+
+
+def test_dump_config_is_stable_and_in_schema_order(config_dir: pathlib.Path) -> None:
+    first = ctid("dump-config", "-c", str(config_dir)).stdout
+    assert first == ctid("dump-config", "-c", str(config_dir)).stdout
+    assert first.index("  certfile:") < first.index("  keyfile:")
+    assert first.index("\nipbx:") < first.index("\nlisten:") < first.index("\ntimeouts:")
+
+
+def test_check_config_finds_a_hook_typo_in_an_enabled_plugin(config_dir: pathlib.Path) -> None:
+    (config_dir / "80-announce.yml").write_text(
+        "plugins: {announce: {allowed_sources: [10.0.0.300]}}\n"
+    )
+    result = ctid("check-config", "-c", str(config_dir))
+    assert result.returncode == 78
+    assert (
+        "plugins -> announce -> allowed_sources: expected IP addresses or networks, "
+        "not '10.0.0.300'" in result.stderr
+    )
+
+
 def test_hash_password_makes_a_verifiable_hash() -> None:
     result = ctid("hash-password", "--stdin", stdin="correct horse\n")
     assert result.returncode == 0

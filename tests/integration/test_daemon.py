@@ -67,6 +67,37 @@ def test_reload_keeps_the_old_config_when_the_new_one_is_invalid(
         assert "plugins -> one -> bogus: unknown key" in caplog.text
 
 
+def test_disabling_a_running_plugin_warns_and_keeps_it_until_restart(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config: dict[str, Any] = {"plugins": {"one": {"level": 4}, "two": {}}}
+    one, two = Tracked("one"), Tracked("two")
+    with make_daemon(config, {"one": one}) as daemon:
+        config["plugins"]["one"] = {"enabled": False, "level": 9}
+        with caplog.at_level(logging.WARNING):
+            assert daemon.reload() is True
+        assert "enabling or disabling plugins needs a restart" in caplog.text
+        assert daemon.handles["one"].config == {"level": 4}  # old options until the restart
+    assert two.reloads == []
+
+
+def test_a_plugin_raising_in_reload_is_charged(caplog: pytest.LogCaptureFixture) -> None:
+    class BadReload:
+        @hookimpl
+        def ctid_reload(self) -> None:
+            raise RuntimeError("cannot apply")
+
+    config: dict[str, Any] = {}
+    with make_daemon(config, {"bad": BadReload()}) as daemon:
+        config["timeouts"] = {"login": 2}
+        assert daemon.reload() is True
+        assert daemon.status()["plugins"]["bad"]["failures"] == 1
+        assert (
+            "ctid_reload: RuntimeError: cannot apply"
+            in daemon.status()["plugins"]["bad"]["last_failure"]
+        )
+
+
 def test_log_levels_change_on_reload() -> None:
     config: dict[str, Any] = {"logging": {"loggers": {"ctid.test": "error"}}}
     with make_daemon(config, {}) as daemon:

@@ -8,10 +8,10 @@ import sys
 from collections.abc import Callable
 
 import pytest
-from ctid_ami.protocol import AmiParser
 
 from ctid.config import read_directory
 from ctid.daemon import Daemon, load
+from ctid_ami.protocol import AmiParser
 
 PACKAGES = pathlib.Path(__file__).resolve().parents[1] / "data" / "plugins"
 

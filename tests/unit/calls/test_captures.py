@@ -5,10 +5,10 @@ from __future__ import annotations
 import pathlib
 
 import pytest
-from ctid_ami.protocol import AmiMessage, AmiParser
 
 from ctid.callevents import CallEvent
 from ctid.calls import CallModel
+from ctid_ami.protocol import AmiMessage, AmiParser
 
 pytestmark = pytest.mark.timeout(10)
 

@@ -14,14 +14,15 @@ def test_files_merge_in_lexical_order_later_wins_per_key(tmp_path: pathlib.Path)
         tmp_path, "10-a.yml", "ipbx: {id: a, ami: {host: h1, port: 1}}\nincoming_contexts: [x, y]\n"
     )
     write(tmp_path, "20-b.yml", "ipbx: {ami: {port: 2}}\nincoming_contexts: [z]\n")
-    write(tmp_path, "ignored.yaml", "ipbx: {id: nope}\n")
+    write(tmp_path, "15-c.yaml", "ipbx: {ami: {host: h3}}\n")
+    write(tmp_path, "ignored.txt", "ipbx: {id: nope}\n")
     raw = read_directory(tmp_path)
     assert raw.problems == []
     assert raw.data == {
-        "ipbx": {"id": "a", "ami": {"host": "h1", "port": 2}},
+        "ipbx": {"id": "a", "ami": {"host": "h3", "port": 2}},
         "incoming_contexts": ["z"],
     }
-    assert raw.files == [str(tmp_path / "10-a.yml"), str(tmp_path / "20-b.yml")]
+    assert raw.files == [str(tmp_path / name) for name in ("10-a.yml", "15-c.yaml", "20-b.yml")]
 
 
 def test_provenance_names_the_file_that_set_each_key(tmp_path: pathlib.Path) -> None:

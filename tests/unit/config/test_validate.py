@@ -91,6 +91,19 @@ def test_secrets_are_masked_in_problems() -> None:
     assert "plugins -> opts -> token: expected str, got ***" in text
 
 
+def test_keys_declared_secret_by_a_plugin_are_masked_by_name() -> None:
+    class Keyed:
+        config_schema = {Secret("api_key", default="", description="CRM key"): str}
+
+    with pytest.raises(ConfigError) as caught:
+        validate(
+            read_mapping({"plugins": {"k": {"enabled": True, "api_key": 12345678}}}), {"k": Keyed()}
+        )
+    assert "12345678" not in str(caught.value) and "api_key: expected str, got ***" in str(
+        caught.value
+    )
+
+
 def test_plugin_section_is_validated_and_defaulted() -> None:
     config = validate(
         read_mapping({"plugins": {"opts": {"enabled": True}}}), {"opts": OptionsPlugin()}

@@ -9,8 +9,6 @@ from typing import Any
 import gevent
 import gevent.event
 import pytest
-from ctid_fagi.protocol import Word
-from ctid_fagi.session import AgiCommandError, AgiHangup, AgiSession
 from gevent.server import StreamServer
 
 from ctid.testing.fagiclient import (
@@ -19,6 +17,8 @@ from ctid.testing.fagiclient import (
     build_header,
     split_command,
 )
+from ctid_fagi.protocol import Word
+from ctid_fagi.session import AgiCommandError, AgiHangup, AgiSession
 
 pytestmark = pytest.mark.timeout(10)
 
