@@ -147,7 +147,7 @@ class AmiClient:
         self._sock = sock
         self._banner.clear()
         parser = AmiParser(max_message=settings.max_message)
-        reader = gevent.spawn(self._read_loop, sock, parser)
+        reader = gevent.spawn(self._read_until_lost, sock, parser)
         reader.link(lambda _reader: self._fail_pending())
         try:
             self._login(parser)
@@ -156,7 +156,7 @@ class AmiClient:
             self._resync()
             pinger = gevent.spawn(self._ping_loop)
             try:
-                reader.get()  # returns or raises when the link ends
+                raise reader.get()  # the reason the link ended
             finally:
                 pinger.kill()
         finally:
@@ -265,6 +265,15 @@ class AmiClient:
                 pending.done.set()
 
     # --- reading -------------------------------------------------------------------------------
+
+    def _read_until_lost(self, sock: socket.socket, parser: AmiParser) -> Exception:
+        """Read until the link ends; return why (raising would make gevent print a traceback
+        for what is an ordinary event in a daemon's life)."""
+        try:
+            self._read_loop(sock, parser)
+        except (LinkLost, AmiProtocolError) as exc:
+            return exc
+        return LinkLost("reader stopped")
 
     def _read_loop(self, sock: socket.socket, parser: AmiParser) -> None:
         while True:
