@@ -208,6 +208,25 @@ def ctid_reverse_lookup(number: str, context: str, did: str) -> Mapping[str, str
     """
 
 
+@_hook(QUERY)
+def ctid_search_directory(
+    term: str, contexts: Sequence[str], limit: int
+) -> Mapping[str, Any] | None:
+    """Search the directories of a user's contexts (the CTI `directory` command).
+
+    :param term: what the user typed; hostile, never interpreted.
+    :param contexts: the searching user's contexts (its tenant), best first.
+    :param limit: the most rows to return.
+    :returns: `{"headers": [...], "resultlist": ["a;b;c", ...], "status": "ok"|"partial"|…}`,
+        or None when no directory service answers.
+
+    Kind: query.
+    Called from: the CTI session greenlet that received the command.
+    May block: yes, on directory I/O, under each source's deadline.
+    Since: 0.1.
+    """
+
+
 # --- registration ---------------------------------------------------------------------------------
 
 
