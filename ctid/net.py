@@ -149,6 +149,7 @@ class LineConnection:
                     self.close(f"read error: {exc}", flush=False)
                 return
             if not chunk:
+                self._end_of_input(buffer)
                 return
             buffer += chunk
             *lines, buffer = buffer.split(b"\n")
@@ -163,6 +164,14 @@ class LineConnection:
             if len(buffer) > limit:
                 self._too_long(limit)
                 return
+
+    def _end_of_input(self, rest: bytes) -> None:
+        """The peer shut its sending side (`nc -N`, a script's SHUT_WR): a last line without
+        its newline still counts, and the answers already queued are still written."""
+        if rest and not self.closed:
+            assert self.handler is not None
+            self.handler.line_received(rest.removesuffix(b"\r"))
+        self.close("closed by peer")
 
     def _too_long(self, limit: int) -> None:
         assert self.handler is not None

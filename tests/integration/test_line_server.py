@@ -1,0 +1,168 @@
+"""The line server on real sockets: framing, bounds, slow readers, half-closed peers, TLS."""
+
+import pathlib
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from ctid.net import LineConnection, LineServer, tls_server_context
+from ctid.testing import wait_until
+
+
+class Echo:
+    """Answers every line with `echo <line>`; `flood` queues many messages."""
+
+    def __init__(self, connection: LineConnection) -> None:
+        self.connection = connection
+
+    def connected(self) -> None:
+        self.connection.send(b"hello\n")
+
+    def line_received(self, line: bytes) -> None:
+        if line == b"flood":
+            for _ in range(10_000):
+                if not self.connection.send(b"x" * 1024 + b"\n"):
+                    return
+            return
+        self.connection.send(b"echo " + line + b"\n")
+
+    def line_too_long(self) -> bytes | None:
+        return b"error line too long\n"
+
+    def closed(self, reason: str) -> None:
+        CLOSED.append(reason)
+
+
+CLOSED: list[str] = []
+
+
+@pytest.fixture
+def server() -> Iterator[LineServer]:
+    CLOSED.clear()
+    line_server = LineServer(
+        name="test",
+        address="127.0.0.1",
+        port=0,
+        handler_factory=Echo,
+        max_line=1024,
+        queue_size=50,
+        socket_timeout=2.0,
+    )
+    line_server.start()
+    try:
+        yield line_server
+    finally:
+        line_server.stop()
+
+
+def read_all(sock: socket.socket) -> bytes:
+    sock.settimeout(5)
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def read_until(sock: socket.socket, marker: bytes) -> bytes:
+    sock.settimeout(5)
+    data = b""
+    while marker not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed before {marker!r}; got {data!r}"
+        data += chunk
+    return data
+
+
+def test_lines_in_any_chunking_and_crlf(server: LineServer) -> None:
+    with socket.create_connection(server.address) as sock:
+        sock.sendall(b"a\r\nb")
+        sock.sendall(b"c\nd\n")
+        sock.shutdown(socket.SHUT_WR)
+        assert read_all(sock) == b"hello\necho a\necho bc\necho d\n"
+
+
+def test_a_half_closed_peer_gets_its_answers_and_its_last_line_counts(server: LineServer) -> None:
+    with socket.create_connection(server.address) as sock:
+        sock.sendall(b"last line without newline")
+        sock.shutdown(socket.SHUT_WR)
+        assert read_all(sock) == b"hello\necho last line without newline\n"
+    wait_until(lambda: CLOSED == ["closed by peer"])
+
+
+def test_a_line_over_the_bound_gets_an_error_and_closes_only_that_client(
+    server: LineServer,
+) -> None:
+    with (
+        socket.create_connection(server.address) as good,
+        socket.create_connection(server.address) as bad,
+    ):
+        bad.sendall(b"y" * 5000)
+        assert read_all(bad) == b"hello\nerror line too long\n"
+        good.sendall(b"still here\n")
+        assert read_until(good, b"echo still here\n") == b"hello\necho still here\n"
+    wait_until(lambda: "line longer than 1024 bytes" in CLOSED)
+
+
+def test_a_client_that_stops_reading_is_disconnected_others_are_not(server: LineServer) -> None:
+    with (
+        socket.create_connection(server.address) as slow,
+        socket.create_connection(server.address) as fast,
+    ):
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.sendall(b"flood\n")
+        wait_until(lambda: any("client too slow" in reason for reason in CLOSED), timeout=10)
+        fast.sendall(b"ping\n")
+        assert read_until(fast, b"echo ping\n") == b"hello\necho ping\n"
+
+
+def test_tls_12_is_served_and_tls_10_refused(tmp_path: pathlib.Path) -> None:
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = tls_server_context(str(cert), str(key), "1.2")
+    assert context.options & ssl.OP_NO_COMPRESSION
+    line_server = LineServer(
+        name="tls",
+        address="127.0.0.1",
+        port=0,
+        handler_factory=Echo,
+        ssl_context=context,
+        socket_timeout=2.0,
+    )
+    line_server.start()
+    try:
+        client = ssl.create_default_context(cafile=str(cert))
+        client.check_hostname = False
+        with socket.create_connection(line_server.address) as raw, client.wrap_socket(raw) as sock:
+            assert sock.version() in ("TLSv1.2", "TLSv1.3")
+            sock.settimeout(5)
+            assert sock.recv(100) == b"hello\n"
+        old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        old.check_hostname, old.verify_mode = False, ssl.CERT_NONE
+        old.minimum_version = old.maximum_version = ssl.TLSVersion.TLSv1  # the old client
+        old.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with socket.create_connection(line_server.address) as raw, pytest.raises(ssl.SSLError):
+            old.wrap_socket(raw)
+    finally:
+        line_server.stop()
