@@ -6,6 +6,9 @@ BUNDLED_PLUGINS = {
     "ami": "AmiPlugin",
     "fagi": "FagiPlugin",
     "announce": "AnnouncePlugin",
+    "cti": "CtiPlugin",
+    "webi": "WebiPlugin",
+    "info": "InfoPlugin",
 }
 
 setup(

@@ -1,4 +1,4 @@
-"""The contract of CTI commands and CTI delivery: what a handler gets, and how plugins reach clients.
+"""The contract of CTI commands and CTI delivery: what a handler gets, how plugins reach clients.
 
 A plugin adds a CTI command by returning `{class name: handler}` from `ctid_register_cti_commands`;
 the CTI plugin calls `handler(session, message)` for every logged-in client message of that class
@@ -9,7 +9,6 @@ tenant separation (`parting.context_separation`) and each client's bounded queue
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -18,8 +17,8 @@ if TYPE_CHECKING:
     from ctid.users import User
 
 
-class _Self:
-    """The scope of a message about the receiving session itself (see `SELF`)."""
+class SelfScope:
+    """The type of `SELF`, the scope of a message about the receiving session itself."""
 
     __slots__ = ()
 
@@ -27,12 +26,12 @@ class _Self:
         return "SELF"
 
 
-SELF: Final = _Self()
+SELF: Final = SelfScope()
 """Scope of a protocol reply that concerns only the session it goes to (a login step, an error,
 an acknowledgement). Never use it for data about other users, phones, calls or queues: give
 those messages the contexts they concern, so that the tenant filter can do its work."""
 
-Scope = Collection[str] | _Self
+Scope = Collection[str] | SelfScope
 """What a message concerns: the dialplan contexts of the objects in it, or `SELF`."""
 
 
@@ -61,7 +60,7 @@ class CtiSession(Protocol):
 
     @property
     def profile(self) -> Mapping[str, Any]:
-        """The user's validated profile (`profiles.<name>`: commands, ipbxcommands…); {} before login."""
+        """The user's validated profile (`profiles.<name>`); {} before login."""
 
     @property
     def contexts(self) -> frozenset[str]:
@@ -79,7 +78,7 @@ class CtiSession(Protocol):
         """
 
     def reply(self, request: Mapping[str, Any], **fields: Any) -> bool:
-        """Answer `request`: its class, `replyid` = its `commandid`, then `fields` (scope `SELF`)."""
+        """Answer `request`: its class, `replyid` = its `commandid`, then `fields` (`SELF`)."""
 
     def close(self, reason: str) -> None:
         """Disconnect the client after what is queued for it (the reason is logged)."""
@@ -115,19 +114,15 @@ class CtiHub(Protocol):
         """The logged-in sessions of one user, oldest first."""
 
 
-# The running hub of each daemon, keyed by that daemon's user directory (one per daemon), so
-# several in-process daemons (tests) never see each other's clients.
-_HUBS: weakref.WeakKeyDictionary[object, CtiHub] = weakref.WeakKeyDictionary()
+HUB_SERVICE = "cti_hub"
 
 
 def provide_cti_hub(ctid: Ctid, hub: CtiHub | None) -> None:
     """Publish the CTI hub of `ctid`'s daemon (the CTI plugin at start; None when it stops)."""
-    if hub is None:
-        _HUBS.pop(ctid.users, None)
-    else:
-        _HUBS[ctid.users] = hub
+    ctid.provide(HUB_SERVICE, hub)
 
 
 def cti_hub(ctid: Ctid) -> CtiHub | None:
     """The CTI hub of `ctid`'s daemon: None when no CTI plugin runs (yet)."""
-    return _HUBS.get(ctid.users)
+    hub: CtiHub | None = ctid.service(HUB_SERVICE)
+    return hub

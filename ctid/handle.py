@@ -58,6 +58,18 @@ class Ctid:
         """Re-read the user sources now (webi `xivo[userlist,update]`); False if nothing changed."""
         return self._daemon.refresh_users()
 
+    def provide(self, name: str, service: Any) -> None:
+        """Publish an object other plugins may use by name (None withdraws it), e.g. the CTI
+        plugin's hub that sheets and CRM plugins send through."""
+        if service is None:
+            self._daemon.services.pop(name, None)
+        else:
+            self._daemon.services[name] = service
+
+    def service(self, name: str) -> Any:
+        """An object published with `provide`, or None when nothing provides it (yet)."""
+        return self._daemon.services.get(name)
+
     def spawn(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> gevent.Greenlet:
         """Start a greenlet owned by this plugin: it is killed when the plugin stops."""
         return self._group.spawn(function, *args, **kwargs)

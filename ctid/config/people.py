@@ -13,10 +13,10 @@ Req = vol.Required
 
 _ID = vol.All(
     vol.Coerce(str),
-    vol.Match(r"^[A-Za-z0-9_.@-]{1,64}$", msg="expected an id of letters, digits, _ . @ -"),
+    vol.Match(r"^[A-Za-z0-9_.@-]{1,64}\Z", msg="expected an id of letters, digits, _ . @ -"),
 )
 _CONTEXT = vol.All(
-    str, vol.Match(r"^[A-Za-z0-9_.-]{1,80}$", msg="expected a dialplan context name")
+    str, vol.Match(r"^[A-Za-z0-9_.-]{1,80}\Z", msg="expected a dialplan context name")
 )
 
 LINE = vol.Schema(
@@ -24,10 +24,10 @@ LINE = vol.Schema(
         Opt("id", description="stable phone id (default: <number>@<context>)"): _ID,
         Req("context", description="dialplan context of the line: its tenant"): _CONTEXT,
         Req("number", description="extension that rings this line"): vol.All(
-            vol.Coerce(str), vol.Match(r"^[0-9*#+]{1,40}$", msg="expected an extension number")
+            vol.Coerce(str), vol.Match(r"^[0-9*#+]{1,40}\Z", msg="expected an extension number")
         ),
         Req("interface", description="Asterisk device, e.g. PJSIP/1001 or Local/1001@default"): (
-            vol.All(str, vol.Match(r"^[A-Za-z0-9]+/[^\s,]+$", msg="expected TECH/resource"))
+            vol.All(str, vol.Match(r"^[A-Za-z0-9]+/[^\s,]+\Z", msg="expected TECH/resource"))
         ),
     }
 )
@@ -52,7 +52,7 @@ USER = vol.Schema(
         Opt("lastname", default="", description="last name"): str,
         Opt("mobile", default="", description="mobile phone number"): str,
         Opt("agent", default="", description="agent number when the user is a queue agent"): (
-            vol.All(vol.Coerce(str), vol.Match(r"^[0-9]{0,20}$", msg="expected digits"))
+            vol.All(vol.Coerce(str), vol.Match(r"^[0-9]{0,20}\Z", msg="expected digits"))
         ),
         Opt("picture", default=None, description="picture file for {xivo-callerpicture}"): (
             vol.Any(None, str)
@@ -65,7 +65,7 @@ STATE = vol.Schema(
     {
         Opt("longname", default="", description="name shown to users"): str,
         Opt("color", default="#0DFF25", description="colour shown to users"): vol.Match(
-            r"^#[0-9A-Fa-f]{6}$", msg="expected a colour such as #08FD20"
+            r"^#[0-9A-Fa-f]{6}\Z", msg="expected a colour such as #08FD20"
         ),
         Opt(
             "allowed", default=None, description="states reachable from this one (default: all)"

@@ -1,0 +1,90 @@
+"""The `cti` plugin: serves CTI clients on `listen.cti` and `listen.ctis` (see docs/cti.md)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from ctid.api import (
+    CallEvent,
+    Ctid,
+    CtiHandler,
+    CtiSession,
+    InfoHandler,
+    LineServer,
+    User,
+    hookimpl,
+    provide_cti_hub,
+)
+from ctid_cti import info
+from ctid_cti.schema import SCHEMA
+from ctid_cti.service import COMMANDS, CtiService
+
+
+class CtiPlugin:
+    """The CTI listeners in front of a CtiService."""
+
+    config_schema: ClassVar[dict[Any, Any]] = SCHEMA
+
+    def __init__(self) -> None:
+        self.service: CtiService | None = None
+        self.servers: dict[str, LineServer] = {}
+
+    @hookimpl
+    def ctid_start(self, ctid: Ctid) -> None:
+        service = self.service = CtiService(ctid)
+        provide_cti_hub(ctid, service.hub)
+        server = ctid.listen("cti", service.connection)
+        if server is not None:
+            self.servers["cti"] = server
+        ctis = ctid.settings["listen"]["ctis"]
+        if ctis["enabled"] and not (ctis["certfile"] and ctis["keyfile"]):
+            ctid.log.warning("listen.ctis has no certfile and keyfile: the TLS port is not served")
+        elif ctis["enabled"]:
+            tls = ctid.tls_context("ctis")
+            self.servers["ctis"] = ctid.line_server(
+                "ctis", ctis["address"], ctis["port"], service.connection, ssl_context=tls
+            )
+
+    @hookimpl
+    def ctid_stop(self, ctid: Ctid) -> None:
+        provide_cti_hub(ctid, None)
+        self.servers.clear()  # the handle stops them, closing every connection
+
+    @hookimpl
+    def ctid_reload(self) -> None:
+        if self.service is not None:
+            self.service.reloaded()
+
+    @hookimpl
+    def ctid_register_cti_commands(self) -> Mapping[str, CtiHandler]:
+        # Registered before ctid_start builds the service: each name forwards to it.
+        return {name: functools.partial(self._command, name) for name in COMMANDS}
+
+    def _command(self, name: str, session: CtiSession, message: Mapping[str, Any]) -> None:
+        assert self.service is not None  # commands arrive on listeners ctid_start opened
+        self.service.handlers[name](session, message)
+
+    @hookimpl
+    def ctid_register_info_commands(self) -> Mapping[str, InfoHandler]:
+        return info.commands(lambda: self.service.hub if self.service is not None else None)
+
+    @hookimpl
+    def ctid_users_changed(self, removed: Sequence[User], changed: Sequence[User]) -> None:
+        if self.service is not None:  # the first refresh comes before ctid_start
+            self.service.users_changed(removed, changed)
+
+    @hookimpl
+    def ctid_ami_event_received(self, event: Mapping[str, str]) -> None:
+        if self.service is not None:
+            self.service.pusher.ami_event(event)
+
+    @hookimpl
+    def ctid_call_event_emitted(self, event: CallEvent) -> None:
+        if self.service is not None:
+            self.service.call_event(event)
+
+    @hookimpl
+    def ctid_report_status(self) -> dict[str, Any] | None:
+        return self.service.status() if self.service is not None else None

@@ -1,0 +1,1 @@
+"""ctid's bundled info plugin."""
