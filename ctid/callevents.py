@@ -101,7 +101,8 @@ class CallEvent:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (for buses, logs and the info console)."""
-        data = dataclasses.asdict(self)
+        # Not dataclasses.asdict: it deep-copies the read-only mappings, which cannot be copied.
+        data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         data["contexts"] = sorted(self.contexts)
         data["dialplan"] = dict(self.dialplan)
         data["extra"] = dict(self.extra)

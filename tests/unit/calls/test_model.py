@@ -559,3 +559,23 @@ def test_responses_and_unknown_events_are_ignored() -> None:
     assert model.feed({"Event": "VarSet", "Channel": "none", "Uniqueid": "none"}) == []
     assert model.feed(event("Hangup", snapshot(A, "1.1", "1.1"))) == []
     assert_empty(model)
+
+
+def test_call_events_are_plain_serializable_data() -> None:
+    import json
+
+    from ctid.callevents import CallEvent
+
+    event = CallEvent(
+        where="dial",
+        ipbx_id="x",
+        sequence=1,
+        time=1.5,
+        channel="c",
+        uniqueid="u",
+        linkedid="u",
+        contexts=frozenset({"b", "a"}),
+    )
+    data = event.to_dict()
+    assert data["contexts"] == ["a", "b"] and data["dialplan"] == {} and data["extra"] == {}
+    assert json.loads(json.dumps(data))["where"] == "dial"
