@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -562,10 +563,6 @@ def test_responses_and_unknown_events_are_ignored() -> None:
 
 
 def test_call_events_are_plain_serializable_data() -> None:
-    import json
-
-    from ctid.callevents import CallEvent
-
     event = CallEvent(
         where="dial",
         ipbx_id="x",
