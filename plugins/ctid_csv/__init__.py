@@ -1,0 +1,1 @@
+"""ctid's bundled csv plugin: the `csv` directory backend type."""

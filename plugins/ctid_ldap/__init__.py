@@ -1,0 +1,1 @@
+"""ctid's bundled ldap plugin: the `ldap` directory backend type."""

@@ -1,0 +1,1 @@
+"""ctid's bundled sql plugin: the `sql` directory backend type (SQLAlchemy Core)."""
