@@ -1,0 +1,1 @@
+"""ctid's bundled dpvars plugin: the `dp-*` sheet variables set by the dialplan."""

@@ -1,0 +1,1 @@
+"""ctid's bundled urlauto plugin: http, https, tcp, udp and exec handlers for urlauto actions."""

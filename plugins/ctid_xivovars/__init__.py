@@ -1,0 +1,1 @@
+"""ctid's bundled xivovars plugin: the `xivo-*` sheet variables."""
