@@ -3,7 +3,8 @@
 Every port ctid serves to humans or programs that may misbehave (CTI, webi, info, FastAGI) is one
 of these. A client that sends a line longer than the bound, or that stops reading until its queue
 is full, or whose writes stall past `timeouts.socket`, is disconnected with a logged reason; the
-others never notice.
+others never notice. A clear connection may be upgraded to TLS in place (`start_tls`, for
+protocols with a STARTTLS step).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import gevent
+import gevent.event
 import gevent.pool
 import gevent.queue
 import gevent.server
@@ -31,6 +33,16 @@ TLS_VERSIONS = {
     "1.2": ssl.TLSVersion.TLSv1_2,
     "1.3": ssl.TLSVersion.TLSv1_3,
 }
+
+
+class _Upgrade:
+    """Writer-queue marker of a STARTTLS upgrade: what is queued before it goes out in clear."""
+
+    def __init__(self) -> None:
+        self.flushed = gevent.event.Event()
+        """Set by the writer once everything queued before the marker is written."""
+        self.resumed = gevent.event.Event()
+        """Set by the reader once the socket is wrapped (or the upgrade failed)."""
 
 
 class LineHandler(Protocol):
@@ -76,6 +88,8 @@ class LineConnection:
         self.reason = ""
         self.state: dict[str, Any] = {}
         self._queue: gevent.queue.Queue[object] = gevent.queue.Queue(server.queue_size)
+        self._tls_asked: ssl.SSLContext | None = None
+        self._writer: gevent.Greenlet | None = None
 
     def __repr__(self) -> str:
         return f"<{self.server.name} connection {self.peer[0]}:{self.peer[1]}>"
@@ -114,6 +128,49 @@ class LineConnection:
             except gevent.queue.Full:
                 pass
         self._shutdown()
+        with contextlib.suppress(gevent.queue.Full):
+            # An idle writer would otherwise wait on the queue until `serve` gives up on it.
+            self._queue.put_nowait(_CLOSE)
+
+    def start_tls(self, context: ssl.SSLContext) -> None:
+        """Upgrade this clear connection to TLS (server side), right after the current line.
+
+        Call it from `line_received`, after queueing the answer that tells the client to start
+        its handshake. Once that handler returns, what is queued is written in clear, then the
+        reader greenlet runs the handshake under the socket timeout; every byte read or written
+        after that is encrypted. A client that sent more bytes behind the line asking for TLS is
+        disconnected: bytes read in clear must never pass for bytes read inside TLS (the
+        STARTTLS command-injection flaw). A failed handshake closes the connection.
+        """
+        if self.is_tls:
+            raise RuntimeError(f"{self!r} is already encrypted")
+        self._tls_asked = context
+
+    def _upgrade(self, unread: bool) -> bool:
+        """Run an upgrade `start_tls` asked for; False when the connection is closed instead."""
+        context, self._tls_asked = self._tls_asked, None
+        assert context is not None and self._writer is not None
+        if unread:
+            self.close("data sent in clear after asking for TLS", flush=False)
+            return False
+        marker = _Upgrade()
+        try:
+            self._queue.put_nowait(marker)
+            with gevent.Timeout(self.server.socket_timeout):
+                gevent.wait([marker.flushed, self._writer], count=1)
+                if self.closed:  # the writer failed or another greenlet closed us meanwhile
+                    return False
+                self.sock = context.wrap_socket(self.sock, server_side=True)
+        except gevent.queue.Full:
+            self.close(f"client too slow: {self.server.queue_size} messages queued", flush=False)
+            return False
+        except (gevent.Timeout, OSError, ssl.SSLError) as exc:
+            self.close(f"TLS handshake failed: {exc or 'timed out'}", flush=False)
+            return False
+        finally:
+            marker.resumed.set()
+        log.debug("%s: %s:%d switched to %s", self.server.name, *self.peer, self.sock.version())
+        return True
 
     def _shutdown(self) -> None:
         with contextlib.suppress(OSError):  # already gone: nothing left to tell the peer
@@ -121,7 +178,7 @@ class LineConnection:
 
     def serve(self, factory: HandlerFactory) -> None:
         """Run the connection until it closes (called in the pool greenlet)."""
-        writer = gevent.spawn(self._write_loop)
+        writer = self._writer = gevent.spawn(self._write_loop)
         try:
             self.handler = factory(self)
             self.handler.connected()
@@ -153,7 +210,7 @@ class LineConnection:
                 return
             buffer += chunk
             *lines, buffer = buffer.split(b"\n")
-            for line in lines:
+            for index, line in enumerate(lines, 1):
                 if len(line) > limit:
                     self._too_long(limit)
                     return
@@ -161,6 +218,10 @@ class LineConnection:
                     return
                 assert self.handler is not None
                 self.handler.line_received(line.removesuffix(b"\r"))
+                if self._tls_asked is not None and not self._upgrade(
+                    unread=index < len(lines) or bool(buffer)
+                ):
+                    return
             if len(buffer) > limit:
                 self._too_long(limit)
                 return
@@ -182,7 +243,7 @@ class LineConnection:
 
     def _write_loop(self) -> None:
         while True:
-            batch, done = self._take_batch()
+            batch, mark = self._take_batch()
             if batch:
                 try:
                     with gevent.Timeout(self.server.socket_timeout):
@@ -193,21 +254,26 @@ class LineConnection:
                 except (OSError, ssl.SSLError) as exc:
                     self.close(f"write error: {exc}", flush=False)
                     return
-            if done:
+            if mark is _CLOSE:
                 self._shutdown()
                 return
+            if isinstance(mark, _Upgrade):
+                # Nothing may be written while the reader swaps the socket for its TLS twin.
+                mark.flushed.set()
+                mark.resumed.wait()
 
-    def _take_batch(self) -> tuple[list[bytes], bool]:
+    def _take_batch(self) -> tuple[list[bytes], object]:
+        """Queued bytes up to the batch size, and the marker (close, upgrade) that ended it."""
         first = self._queue.get()
-        if first is _CLOSE:
-            return [], True
+        if first is _CLOSE or isinstance(first, _Upgrade):
+            return [], first
         batch: list[bytes] = [first]
         while len(batch) < _BATCH and not self._queue.empty():
             item = self._queue.get_nowait()
-            if item is _CLOSE:
-                return batch, True
+            if item is _CLOSE or isinstance(item, _Upgrade):
+                return batch, item
             batch.append(item)
-        return batch, False
+        return batch, None
 
 
 class LineServer:

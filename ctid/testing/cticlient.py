@@ -82,6 +82,13 @@ class CtiTestClient:
         self.send_raw(json.dumps(data).encode() + b"\n")
         return data["commandid"]
 
+    def start_tls(self, context: ssl.SSLContext, server_hostname: str | None = None) -> None:
+        """Upgrade this connection to TLS in place (after the server's STARTTLS answer)."""
+        if self._buffer:
+            raise AssertionError(f"unread bytes before the TLS handshake: {self._buffer!r}")
+        self.sock.settimeout(self.timeout)
+        self.sock = context.wrap_socket(self.sock, server_hostname=server_hostname)
+
     def send_raw(self, data: bytes) -> None:
         """Send bytes as they are (broken lines, garbage, floods)."""
         self.sock.sendall(data)

@@ -1,10 +1,12 @@
-"""One CTI connection on the line server: banner, login timeout, decoding, routing.
+"""One CTI connection on the line server: banner (or STARTTLS offer), login timeout, decoding,
+routing.
 
 Malformed input closes only that connection, after one error line:
 `{"class": "error", "error_string": "invalid_json" | "not_an_object" | "line_too_long"}`.
 Before login, anything but the login steps gets `error_string: "notloggedyet"` and a close; a
 client that has not finished logging in within `timeouts.login` gets `{"class": "disconn"}`
-and a close. Blank lines are ignored.
+and a close. Blank lines are ignored. `starttls` lines go to the STARTTLS step
+(ctid_cti.starttls) whenever they come.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ctid.api import SELF, LineConnection, __version__
 from ctid_cti import codec
 from ctid_cti.login import LoginFlow
 from ctid_cti.sessions import Hub, Session
+from ctid_cti.starttls import StartTls, StartTlsPolicy
 
 Dispatch = Callable[[Session, dict[str, Any]], None]
 
@@ -34,18 +37,21 @@ class CtiConnection:
         login: Callable[[Session], LoginFlow],
         dispatch: Dispatch,
         login_timeout: float,
+        starttls: StartTlsPolicy,
     ) -> None:
         self.session = Session(hub, connection)
         self.hub = hub
         self.flow = login(self.session)
+        self.starttls = StartTls(starttls, self.session)
         self._dispatch = dispatch
         self._login_timeout = login_timeout
         self._timer: gevent.Greenlet | None = None
         hub.connections.add(self.session)
 
     def connected(self) -> None:
-        """Send the banner; start the login clock."""
-        self.session.write(codec.banner(__version__))
+        """Send the banner, or offer STARTTLS; start the login clock."""
+        if not self.starttls.greet():
+            self.session.write(codec.banner(__version__))
         self._timer = gevent.spawn_later(self._login_timeout, self._too_late)
 
     def line_received(self, line: bytes) -> None:
@@ -57,12 +63,21 @@ class CtiConnection:
         except codec.DecodeError as error:
             self._fatal({"class": "error", "error_string": error.code}, f"bad input: {error.code}")
             return
+        kind = message["class"]
+        if kind == "starttls":
+            self.starttls.handle(message)
+            return
         if self.session.logged_in:
             self._dispatch(self.session, message)
             return
-        if not message["class"].startswith("login_"):
+        if not kind.startswith("login_"):
             self.session.reply(message, error_string="notloggedyet")
             self.session.close("command before login")
+            return
+        refused = self.starttls.refusal() if kind == "login_id" else None
+        if refused is not None:
+            self.session.reply(message, error_string=refused)
+            self.session.close("clear login on a listener that requires STARTTLS")
             return
         if not self.flow.handle(message):
             self.session.close("login refused")

@@ -3,10 +3,13 @@
 Each object is an `Item` (ctid_cti.views): an id, the contexts it belongs to (its tenant, for
 parting), a config and a status. Items are built from the user directory, the call model and the
 session state, and cached per list until something that feeds that list changes (`invalidate`).
+Any other list name (the Qt client also asks for `voicemails` and `queuemembers`) is an empty
+list, never an error: the client's loading dialog waits for an answer to each.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +20,13 @@ from ctid_cti.views import Item
 SERVED = ("users", "phones", "queues", "agents", "channels")
 MODEL_LISTS = ("phones", "queues", "agents", "channels")
 """Lists that change with the call model."""
+_UUID_NAMESPACE = uuid.UUID("6c1f3a52-0d5e-4a8e-9d0b-5f2d8c7e4b11")
+
+
+def ipbx_uuid(ipbx_id: str) -> str:
+    """The `xivo_uuid` of users: a stable UUID for this ipbx id (a XiVO's own UUID names the
+    server its users live on; clients only compare it)."""
+    return str(uuid.uuid5(_UUID_NAMESPACE, ipbx_id))
 
 
 class Catalog:
@@ -75,6 +85,7 @@ class Catalog:
             "voicemailid": "",
             "enablevoicemail": False,
             "incallfilter": False,
+            "xivo_uuid": ipbx_uuid(self.ctid.ipbx.id),
             **self._features(user.id),
         }
         return Item(user.id, user.contexts, config, self._user_status(user.id))

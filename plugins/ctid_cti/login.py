@@ -1,13 +1,18 @@
-"""Login (v1.2 dialect): `login_id` → `login_pass` → `login_capas`, one state machine per session.
+"""Login: `login_id` → `login_pass` → `login_capas`, one state machine per session, in both
+dialects on the same port: v1.2 (`xivoversion`) and the Qt client's 2.3 (`wazoversion`).
 
 - `login_id` never looks the login up: every login gets a session id, so nothing tells whether
-  it exists. The session id comes from `secrets`.
-- `login_pass`: the clear `password` (checked against the scrypt hash) only over TLS or from a
-  loopback peer; `hashedpassword = sha1(sessionid:legacy_secret)` only for users given a
-  `legacy_secret`. An unknown login is checked against a dummy hash, so both failures cost the
-  same and answer the same: `error_string: "login_password"`. Failures are throttled per
-  address and per login (`login_throttled`).
-- `login_capas`: the profile named in `capalist`; the session policy (max_sessions) applies.
+  it exists. The session id comes from `secrets`. `company`, `ident` and the git fields are
+  ignored.
+- `login_pass`: the clear `password` (checked against the scrypt hash) only over TLS, from a
+  loopback peer, or on a listener with `allow_clear_login`; `hashedpassword =
+  sha1(sessionid:legacy_secret)` only for users given a `legacy_secret`. An unknown login is
+  checked against a dummy hash, so both failures cost the same and answer the same:
+  `error_string: "login_password"`. Failures are throttled per address and per login
+  (`login_throttled`).
+- `login_capas`: the profile named in `capalist` (`capaid`, a string in 2.3); the session policy
+  (max_sessions) applies. A wrong profile is `wrongprofile`/`unknownprofile` in v1.2 and
+  `capaid_undefined:<capaid>`, the id the Qt client knows, in 2.3.
 Every refusal is `{"class": <step>, "error_string": <code>}`, then the connection closes.
 """
 
@@ -25,8 +30,6 @@ import gevent
 import gevent.lock
 
 from ctid.api import User, UserDirectory, __version__, verify_password
-from ctid_cti.features import BOOLEANS
-from ctid_cti.presence import userstatus
 from ctid_cti.sessions import Session
 from ctid_cti.throttle import Throttle
 
@@ -35,18 +38,9 @@ log = logging.getLogger(__name__)
 STEPS = ("login_id", "login_pass", "login_capas")
 MAX_LOGIN = 64
 MAX_PASSWORD = 1024
-PHONE_STATUS = {
-    "-2": {"longname": "Does not exist", "color": "#030303"},
-    "-1": {"longname": "Deactivated", "color": "#000000"},
-    "0": {"longname": "Available", "color": "#0DFF25"},
-    "1": {"longname": "On the phone", "color": "#FF032D"},
-    "2": {"longname": "Busy", "color": "#FF0008"},
-    "4": {"longname": "Unavailable", "color": "#FFFFFF"},
-    "8": {"longname": "Ringing", "color": "#1B0AFF"},
-    "9": {"longname": "On the phone and ringing", "color": "#FF0526"},
-    "16": {"longname": "On hold", "color": "#F7FF05"},
-}
-"""`capas.phonestatus`: what each `hintstatus` code means."""
+MAX_CAPAID = 64
+V12, V23 = "1.2", "2.3"
+"""The dialects: v1.2 clients (`xivoversion`), the Wazo/XiVO Qt client (`wazoversion`)."""
 
 
 class LoginError(Exception):
@@ -138,44 +132,21 @@ class Authenticator:
         return user if ok and secret else None
 
 
-def check_login_id(message: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-    """(login, the version fields of the reply) of a `login_id`, or LoginError."""
+def check_login_id(message: Mapping[str, Any]) -> tuple[str, str, dict[str, str]]:
+    """(login, dialect, the version fields of the reply) of a `login_id`, or LoginError."""
     login = message.get("userlogin")
     if not isinstance(login, str) or not 0 < len(login) <= MAX_LOGIN:
         raise LoginError("missing:userlogin")
     xivo, wazo = message.get("xivoversion"), message.get("wazoversion")
     if isinstance(wazo, str):
         if not wazo.startswith("2.") or len(wazo) > 16:
-            raise LoginError(f"wazoversion_client:{wazo[:16]};2.3")
-        return login, {"version": __version__, "wazoversion": wazo, "xivoversion": wazo}
+            raise LoginError(f"wazoversion_client:{wazo[:16]};{V23}")
+        return login, V23, {"version": __version__, "wazoversion": wazo, "xivoversion": wazo}
     if not isinstance(xivo, str):
         raise LoginError("missing:xivoversion")
-    if xivo != "1.2" and not (xivo.startswith("2.") and len(xivo) <= 16):
-        raise LoginError(f"xivoversion_client:{xivo[:16]};1.2")
-    return login, {"version": __version__, "xivoversion": xivo}
-
-
-def capas_reply(
-    user: User, profile: Mapping[str, Any], *, ipbx_id: str, presence: str, commands: list[str]
-) -> dict[str, Any]:
-    """The `login_capas` answer: who the user is and what its profile lets it do."""
-    return {
-        "ipbxid": ipbx_id,
-        "userid": user.id,
-        "appliname": profile["appliname"],
-        "presence": presence,
-        "capaxlets": [list(xlet) for xlet in profile["xlets"]],
-        "capas": {
-            "userstatus": userstatus(profile),
-            "phonestatus": PHONE_STATUS,
-            "channelstatus": {},
-            "agentstatus": {},
-            "services": list(BOOLEANS),
-            "preferences": {},
-            "ipbxcommands": list(profile["ipbxcommands"]),
-            "regcommands": commands,
-        },
-    }
+    if xivo != V12 and not (xivo.startswith("2.") and len(xivo) <= 16):
+        raise LoginError(f"xivoversion_client:{xivo[:16]};{V12}")
+    return login, V12, {"version": __version__, "xivoversion": xivo}
 
 
 Welcome = Callable[[Session, User, Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
@@ -205,6 +176,8 @@ class LoginFlow:
         self._step = 0
         self._login = ""
         self._user: User | None = None
+        self.dialect = V12
+        """The client's dialect, known from its `login_id`."""
 
     def handle(self, message: Mapping[str, Any]) -> bool:
         """Run one step; False when it was refused (the caller closes the connection)."""
@@ -225,7 +198,7 @@ class LoginFlow:
 
     def _run(self, kind: str, message: Mapping[str, Any]) -> dict[str, Any]:
         if kind == "login_id":
-            self._login, fields = check_login_id(message)
+            self._login, self.dialect, fields = check_login_id(message)
             self.session.session_id = secrets.token_urlsafe(12)
             return {"sessionid": self.session.session_id, **fields}
         if kind == "login_pass":
@@ -240,9 +213,14 @@ class LoginFlow:
         assert self._user is not None  # login_pass succeeded before
         if "capaid" not in message:
             raise LoginError("missing:capaid")
-        if str(message["capaid"]) != self._user.profile:
-            raise LoginError("wrongprofile")
+        capaid = str(message["capaid"])
         profile = self._profiles().get(self._user.profile)
-        if profile is None:
-            raise LoginError("unknownprofile")
+        problem = "wrongprofile" if capaid != self._user.profile else None
+        if problem is None and profile is None:
+            problem = "unknownprofile"
+        if problem is not None and self.dialect == V23:
+            problem = f"capaid_undefined:{capaid[:MAX_CAPAID]}"  # the only one the client knows
+        if problem is not None:
+            raise LoginError(problem)
+        assert profile is not None
         return self._welcome(self.session, self._user, profile, message)

@@ -13,11 +13,12 @@ from ctid.api import (
     CtiSession,
     InfoHandler,
     LineServer,
+    Sheet,
     User,
     hookimpl,
     provide_cti_hub,
 )
-from ctid_cti import info
+from ctid_cti import info, tls
 from ctid_cti.schema import SCHEMA
 from ctid_cti.service import COMMANDS, CtiService
 
@@ -33,18 +34,16 @@ class CtiPlugin:
 
     @hookimpl
     def ctid_start(self, ctid: Ctid) -> None:
-        service = self.service = CtiService(ctid)
+        service = self.service = CtiService(ctid, starttls=tls.starttls_policy(ctid))
         provide_cti_hub(ctid, service.hub)
         server = ctid.listen("cti", service.connection)
         if server is not None:
             self.servers["cti"] = server
         ctis = ctid.settings["listen"]["ctis"]
-        if ctis["enabled"] and not (ctis["certfile"] and ctis["keyfile"]):
-            ctid.log.warning("listen.ctis has no certfile and keyfile: the TLS port is not served")
-        elif ctis["enabled"]:
-            tls = ctid.tls_context("ctis")
+        if ctis["enabled"]:  # the config check made sure it has a certificate and key
+            context = tls.listener_context(ctid, "ctis")
             self.servers["ctis"] = ctid.line_server(
-                "ctis", ctis["address"], ctis["port"], service.connection, ssl_context=tls
+                "ctis", ctis["address"], ctis["port"], service.connection, ssl_context=context
             )
 
     @hookimpl
@@ -84,6 +83,11 @@ class CtiPlugin:
     def ctid_call_event_emitted(self, event: CallEvent) -> None:
         if self.service is not None:
             self.service.call_event(event)
+
+    @hookimpl
+    def ctid_sheet_rendered(self, sheet: Sheet) -> None:
+        if self.service is not None:
+            self.service.sheet_rendered(sheet)
 
     @hookimpl
     def ctid_report_status(self) -> dict[str, Any] | None:

@@ -17,18 +17,22 @@ from ctid.api import (
     CtiHandler,
     CtiSession,
     LineConnection,
+    Sheet,
     User,
     hash_password,
 )
 from ctid_cti import commands
 from ctid_cti.actions import Runner
+from ctid_cti.capas import capas_reply
 from ctid_cti.connection import CtiConnection
 from ctid_cti.features import FeatureCommands, FeatureStore
 from ctid_cti.ipbxcommands import IpbxCommands
 from ctid_cti.lists import SERVED, Catalog, getlist
-from ctid_cti.login import Authenticator, LoginError, LoginFlow, capas_reply, is_loopback
+from ctid_cti.login import Authenticator, LoginError, LoginFlow, is_loopback
 from ctid_cti.presence import PresenceBook, availstate, initial_state, service_changes
 from ctid_cti.sessions import Hub, Session
+from ctid_cti.sheets import SheetDelivery
+from ctid_cti.starttls import StartTlsPolicy
 from ctid_cti.status import StatusPusher
 from ctid_cti.targets import Targets
 from ctid_cti.throttle import Throttle
@@ -53,8 +57,10 @@ COMMANDS = (
 class CtiService:
     """Everything the CTI ports need, for one daemon."""
 
-    def __init__(self, ctid: Ctid) -> None:
+    def __init__(self, ctid: Ctid, *, starttls: StartTlsPolicy | None = None) -> None:
         self.ctid = ctid
+        self.starttls = starttls or StartTlsPolicy()
+        """STARTTLS and clear logins on `listen.cti` (built at start, as the port is bound)."""
         options = self.options
         self.presence = PresenceBook()
         self.hub = Hub(separation=self.separation, on_leave=self._left)
@@ -90,6 +96,7 @@ class CtiService:
             checks=options["password_checks"],
         )
         self.dispatch = commands.Dispatcher(lambda: ctid.registry("cti_commands"))
+        self.sheets = SheetDelivery(ctid, self.hub)
         self.handlers = self._handlers()
         self.pusher.prime()
 
@@ -137,6 +144,7 @@ class CtiService:
             login=self._login_flow,
             dispatch=self.dispatch,
             login_timeout=float(self.ctid.settings["timeouts"]["login"]),
+            starttls=self.starttls if connection.server.name == "cti" else StartTlsPolicy(),
         )
 
     def _login_flow(self, session: Session) -> LoginFlow:
@@ -151,6 +159,8 @@ class CtiService:
 
     def _clear_ok(self, session: Session) -> bool:
         if session.is_tls:
+            return True
+        if session.listener == "cti" and self.starttls.allow_clear_login:
             return True
         return bool(self.options["plain_password_on_loopback"]) and is_loopback(session.peer[0])
 
@@ -167,13 +177,7 @@ class CtiService:
             self.ctid.spawn(self.features.load, user.id)
         self.pusher.touch("users")
         log.info("CTI login: %s from %s:%d", user.login, *session.peer)
-        return capas_reply(
-            user,
-            profile,
-            ipbx_id=self.ctid.ipbx.id,
-            presence=state,
-            commands=list(profile["commands"]),
-        )
+        return capas_reply(user, profile, ipbx_id=self.ctid.ipbx.id, presence=state)
 
     def _left(self, user: User) -> None:
         self.presence.drop(user.id)
@@ -220,9 +224,15 @@ class CtiService:
         self.pusher.touch(*SERVED)
 
     def call_event(self, event: CallEvent) -> None:
-        """A hangup may come from a resync, without the AMI event the pusher watches."""
+        """A hangup may come from a resync, without the AMI event the pusher watches; a link
+        may make someone the owner of a sheet."""
         if event.where == "hangup":
             self.pusher.touch("channels", "phones")
+        self.sheets.call_event(event)
+
+    def sheet_rendered(self, sheet: Sheet) -> None:
+        """Deliver a sheet the sheet engine rendered."""
+        self.sheets.deliver(sheet)
 
     def reloaded(self) -> None:
         """Apply reloaded options that are not read live."""
@@ -240,4 +250,5 @@ class CtiService:
             "commands_in_flight": self.runner.running(),
             "tracked_login_failures": len(self.throttle),
             "pushed": self.pusher.pushed,
+            "sheets_delivered": self.sheets.delivered,
         }

@@ -47,6 +47,11 @@ class Session:
         return self.connection.peer
 
     @property
+    def listener(self) -> str:
+        """The `listen.<name>` this client came in on (`cti`, `ctis`)."""
+        return self.connection.server.name
+
+    @property
     def logged_in(self) -> bool:
         """Whether login_capas succeeded."""
         return self.user is not None

@@ -1,5 +1,6 @@
 """The line server on real sockets: framing, bounds, slow readers, half-closed peers, TLS."""
 
+import contextlib
 import pathlib
 import socket
 import ssl
@@ -10,6 +11,7 @@ import pytest
 
 from ctid.net import LineConnection, LineServer, tls_server_context
 from ctid.testing import wait_until
+from ctid.testing.certs import self_signed
 
 
 class Echo:
@@ -166,3 +168,81 @@ def test_tls_12_is_served_and_tls_10_refused(tmp_path: pathlib.Path) -> None:
             old.wrap_socket(raw)
     finally:
         line_server.stop()
+
+
+class Upgrader(Echo):
+    """Answers `starttls` with `go` and upgrades; echoes anything else as `clear …`/`tls …`."""
+
+    context: ssl.SSLContext
+
+    def line_received(self, line: bytes) -> None:
+        if line == b"starttls":
+            self.connection.send(b"go\n")
+            self.connection.start_tls(self.context)
+            return
+        kind = b"tls " if self.connection.is_tls else b"clear "
+        self.connection.send(kind + line + b"\n")
+
+
+@pytest.fixture
+def upgrading(tmp_path: pathlib.Path) -> Iterator[tuple[LineServer, ssl.SSLContext]]:
+    certfile, keyfile = self_signed(tmp_path)
+    CLOSED.clear()
+    Upgrader.context = tls_server_context(certfile, keyfile)
+    line_server = LineServer(
+        name="starttls",
+        address="127.0.0.1",
+        port=0,
+        handler_factory=Upgrader,
+        socket_timeout=2.0,
+    )
+    line_server.start()
+    client = ssl.create_default_context(cafile=certfile)
+    try:
+        yield line_server, client
+    finally:
+        line_server.stop()
+
+
+def test_start_tls_upgrades_the_same_connection_after_the_answer(
+    upgrading: tuple[LineServer, ssl.SSLContext],
+) -> None:
+    server, client = upgrading
+    with socket.create_connection(server.address) as raw:
+        raw.sendall(b"ping\n")
+        assert read_until(raw, b"clear ping\n") == b"hello\nclear ping\n"
+        raw.sendall(b"starttls\n")
+        assert read_until(raw, b"go\n") == b"go\n"  # in clear, before the handshake
+        with client.wrap_socket(raw, server_hostname="localhost") as sock:
+            assert sock.version() in ("TLSv1.2", "TLSv1.3")
+            sock.sendall(b"ping\n")
+            assert read_until(sock, b"tls ping\n") == b"tls ping\n"
+            assert [connection.is_tls for connection in server.connections] == [True]
+
+
+def test_bytes_sent_in_clear_behind_the_request_close_the_connection(
+    upgrading: tuple[LineServer, ssl.SSLContext],
+) -> None:
+    server, _ = upgrading
+    with socket.create_connection(server.address) as raw:
+        raw.sendall(b"starttls\nlogin_pass injected\n")
+        read_all(raw)  # the server closes; nothing of the injected line is answered
+    wait_until(lambda: CLOSED, message="the connection closed")
+    assert CLOSED == ["data sent in clear after asking for TLS"]
+
+
+def test_a_failed_handshake_closes_only_that_connection(
+    upgrading: tuple[LineServer, ssl.SSLContext],
+) -> None:
+    server, _ = upgrading
+    with socket.create_connection(server.address) as raw:
+        raw.sendall(b"starttls\n")
+        read_until(raw, b"go\n")
+        raw.sendall(b"\x16\x03\x01\x00\x05hello")  # a TLS record that holds no ClientHello
+        with contextlib.suppress(ConnectionResetError):  # closed with our bytes unread
+            assert b"tls" not in read_all(raw)
+    wait_until(lambda: CLOSED, message="the connection closed")
+    assert CLOSED[0].startswith("TLS handshake failed"), CLOSED
+    with socket.create_connection(server.address) as other:
+        other.sendall(b"ping\n")
+        assert read_until(other, b"clear ping\n") == b"hello\nclear ping\n"

@@ -25,7 +25,11 @@ def test_a_v12_login_gets_a_session_id_a_capalist_and_the_capas(cti: Any, make_u
     capas = client.request({"class": "login_capas", "capaid": "default", "state": "away"})
     assert capas["userid"] == "alice" and capas["ipbxid"] == "xivo"
     assert capas["presence"] == "away"
-    assert capas["capaxlets"] == [["identity", "grid"], ["dial", "grid"]]
+    assert capas["capaxlets"] == [
+        ["identity", "grid"],
+        ["dial", "grid"],
+        ["customerinfo", "dock", "cms"],
+    ]
     assert capas["capas"]["userstatus"]["donotdisturb"]["actions"] == {"enablednd": "true"}
     assert capas["capas"]["phonestatus"]["8"]["longname"] == "Ringing"
     assert capas["capas"]["ipbxcommands"] == ["dial", "hangup", "transfer", "atxfer"]
