@@ -1,5 +1,7 @@
 """Packaging for ctid: the one source of metadata, dependencies and entry points."""
 
+import pathlib
+
 from setuptools import find_packages, setup
 
 BUNDLED_PLUGINS = {
@@ -9,13 +11,20 @@ BUNDLED_PLUGINS = {
     "cti": "CtiPlugin",
     "webi": "WebiPlugin",
     "info": "InfoPlugin",
+    "ldap": "LdapPlugin",
+    "xivovars": "XivoVarsPlugin",
+    "dbvars": "DbVarsPlugin",
+    "dpvars": "DpVarsPlugin",
+    "urlauto": "UrlautoPlugin",
+    "csv": "CsvPlugin",
+    "sql": "SqlPlugin",
 }
 
 setup(
     name="ctid",
     version="0.1.0.dev0",
     description="CTI server for Asterisk: screen pops, call control and directories for agents",
-    long_description=open("README.md", encoding="utf-8").read(),
+    long_description=pathlib.Path("README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="GPL-3.0-or-later",
     python_requires=">=3.11",
@@ -26,13 +35,17 @@ setup(
     install_requires=[
         "gevent>=23.9",
         "ldap3>=2.9",
+        "phonenumbers>=8.13",
         "pluggy>=1.3",
         "PyYAML>=6.0",
+        "SQLAlchemy>=2.0",
         "stevedore>=5.1",
         "voluptuous>=0.13",
     ],
     extras_require={
+        "postgres": ["psycopg[binary]>=3.1.14"],  # 3.1.14: cooperates with gevent
         "test": [
+            "psycopg[binary]>=3.1.14",  # the SQL directory tests run on a real PostgreSQL
             "hypothesis>=6.90",
             "mypy>=1.8",
             "pytest>=7.4",

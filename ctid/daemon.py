@@ -20,9 +20,12 @@ from ctid import __version__, hookspecs, logs, plugins
 from ctid.calls import CallModel
 from ctid.config import Config, ConfigError, RawConfig, enabled_plugins, validate
 from ctid.config.validators import is_secret
+from ctid.directory.config import check_backends
+from ctid.directory.provider import DirectoryHooks
 from ctid.handle import Ctid, registration_hook
 from ctid.ipbx import Ipbx
 from ctid.plugins import Hooks, PluginError, PluginRecord
+from ctid.sheets.engine import SheetEngine
 from ctid.users import User, UserDirectory, parse_users, user_from_options
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,7 @@ def load(reader: Reader, extra: Mapping[str, Any] | None = None) -> Loaded:
         record.enabled, record.error = True, errors.get(name, "")
     try:
         config = validate(raw, objects, errors)
+        check_backends(config, objects)  # directories' backend options, known once plugins load
     except ConfigError as error:
         error.plugin_records = dict(records)
         raise
@@ -83,14 +87,21 @@ class Daemon:
         self.started_at = time.time()
         self._reader = reader
         self._registries: dict[str, dict[str, Any]] = {}
+        self.services: dict[str, Any] = {}
         self._started: list[str] = []
         self._stopping = gevent.event.Event()
+        # The core's directory hooks go first, so that plugins' query implementations win.
+        self.directories = DirectoryHooks(self.hooks)
+        self.hooks.register(DirectoryHooks.NAME, self.directories)
         for name, obj in self.objects.items():
             self.hooks.register(name, obj)
         self.hooks.check_pending()
         self.ipbx = Ipbx(self.config.data["ipbx"]["id"], self.hooks, self._call_model())
         self.handles = {name: Ctid(name, self) for name in self.objects}
         self.users = UserDirectory()
+        # Core internal hook implementations, registered after the plugins.
+        self.sheets = SheetEngine(Ctid(SheetEngine.NAME, self), self.hooks)
+        self.hooks.register(SheetEngine.NAME, self.sheets)
         self._source_users: dict[str, list[User]] = {}
         self._poller: gevent.Greenlet | None = None
 
@@ -98,6 +109,7 @@ class Daemon:
         """Start every plugin in order; on the first failure, stop those started and raise."""
         logs.apply_levels(self.config.data["logging"])
         self.check()
+        self._configure_directories()
         self.refresh_users()
         for name, handle in self.handles.items():
             try:
@@ -134,6 +146,7 @@ class Daemon:
     def stop(self) -> None:
         """Stop started plugins in reverse order within the `timeouts.stop` budget."""
         budget = self.config.data["timeouts"]["stop"]
+        self.sheets.stop(min(1.0, budget / 4))
         if self._poller is not None:
             self._poller.kill(block=False)
         deadline = time.monotonic() + budget
@@ -146,6 +159,7 @@ class Daemon:
                     log.exception("plugin %s failed to stop cleanly", name)
             self.handles[name].shutdown(max(0.05, min(share, deadline - time.monotonic())))
         self._started.clear()
+        self.directories.close()
         log.info("ctid stopped")
 
     def reload(self) -> bool:
@@ -185,6 +199,8 @@ class Daemon:
         logs.apply_levels(new["logging"])
         logs.update_secrets(logs.secret_values(new, is_secret))
         self._registries.clear()
+        self._configure_directories()
+        self.sheets.apply()
         for name in self._started:
             mine = new["plugins"].get(name) != old.data["plugins"].get(name)
             self.handles[name].apply_limits()
@@ -238,6 +254,10 @@ class Daemon:
         while True:
             gevent.sleep(self.config.data["timeouts"]["update_period"])
             self.refresh_users()
+
+    def _configure_directories(self) -> None:
+        backends = self.registry("directory_backends")
+        self.directories.configure(self.config.data, backends, self.config.raw.origin)
 
     def registry(self, kind: str) -> dict[str, Any]:
         """Merged answers of one registration hook (cached until the next reload)."""

@@ -25,6 +25,7 @@ import pluggy
 if TYPE_CHECKING:
     from ctid.callevents import CallEvent
     from ctid.handle import Ctid
+    from ctid.sheets.model import Sheet
     from ctid.users import User
 
 PROJECT = "ctid"
@@ -173,6 +174,29 @@ def ctid_users_changed(
     """
 
 
+# --- sheets ---------------------------------------------------------------------------------------
+
+
+@_hook(NOTIFICATION)
+def ctid_sheet_rendered(sheet: Sheet) -> None:
+    """Deliver a rendered sheet (screen pop) to the CTI sessions it is for.
+
+    :param sheet: plain frozen data: every value substituted, `recipients` (a spec: ask
+        `sheet.recipients.includes(user, subscribed=…)` per logged-in session), `contexts` (the
+        tenant scope to send with), and `message(serial)` building each serial once for all
+        recipients. The delivery side applies what only it knows: logged-in sessions, the
+        profile's `sheets` flag and `sheet_serial`, `subscribe`, tenant separation; then it
+        records the users reached with `sheet_state(ctid).delivered(sheet, user_ids)`.
+    :returns: nothing.
+
+    Kind: notification.
+    Called from: the sheet engine's worker greenlet of the sheet's channel, never the AMI
+        reader; the sheets of one channel come in call event order.
+    May block: briefly (queueing to clients); that channel's next sheet waits for it.
+    Since: 0.1.
+    """
+
+
 # --- directories ----------------------------------------------------------------------------------
 
 
@@ -234,7 +258,9 @@ def ctid_search_directory(
 def ctid_register_directory_backends() -> Mapping[str, Callable[..., Any]]:
     """Provide directory backend types (`ldap`, `csv`, `sql`…).
 
-    :returns: type name → factory called with one source's validated options.
+    :returns: type name → `BackendFactory` (`ctid.api`): called with one `directories:` entry
+        as a `SourceSpec` (its options validated by the factory's `config_schema`), it returns
+        that source's `Backend` (`search`, `reverse`, `close`, `health`).
 
     Kind: registration.
     Called from: the main greenlet, at start and after each reload.
@@ -247,7 +273,9 @@ def ctid_register_directory_backends() -> Mapping[str, Callable[..., Any]]:
 def ctid_register_urlauto_handlers() -> Mapping[str, Callable[..., Any]]:
     """Provide urlauto handlers, one per scheme (`http`, `https`, `tcp`, `udp`, `exec`).
 
-    :returns: scheme → handler called with the substituted action and its options.
+    :returns: scheme → handler called with one `UrlautoRequest` (template, the sheet's values,
+        method, timeout, allow_exec); the handler substitutes with its scheme's escaping
+        (`render_url`, `render_argv`), runs it within the timeout, and raises on failure.
 
     Kind: registration.
     Called from: the main greenlet, at start and after each reload.

@@ -1,22 +1,46 @@
-"""Checks that span sections: references between users and profiles, duplicate logins and ids."""
+"""Checks that span sections: references between users and profiles, duplicate logins and ids,
+and between directories, contexts and reverse lookups."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ctid.config.directories import directory_problems
 from ctid.config.problems import ConfigProblem
+from ctid.sheets import config as sheets
 
 Origin = Callable[[tuple[str, ...]], str]
 
 
 def cross_check(data: Mapping[str, Any], origin: Origin) -> list[ConfigProblem]:
     """Every cross-reference problem of a config that passed the core schema."""
-    return _profiles(data["profiles"], origin) + _users(data["users"], data["profiles"], origin)
+    return (
+        _tls(data["listen"], origin)
+        + _profiles(data["profiles"], origin)
+        + _users(data["users"], data["profiles"], origin)
+        + sheets.cross_check(data, origin)
+        + directory_problems(data, origin)
+    )
 
 
 def _problem(origin: Origin, path: tuple[str, ...], expected: str, found: str) -> ConfigProblem:
     return ConfigProblem(origin(path), path, expected, found)
+
+
+def _tls(listen: Mapping[str, Any], origin: Origin) -> list[ConfigProblem]:
+    """An enabled TLS listener, and STARTTLS on the clear CTI port, need a certificate and key."""
+    needs = []
+    if listen["ctis"]["enabled"]:
+        needs.append(("ctis", "ctis is enabled"))
+    if listen["cti"]["enabled"] and listen["cti"]["starttls"] != "off":
+        needs.append(("cti", f"cti has starttls: {listen['cti']['starttls']}"))
+    return [
+        _problem(origin, ("listen", name, key), f"a PEM file path ({why})", "nothing")
+        for name, why in needs
+        for key in ("certfile", "keyfile")
+        if not listen[name][key]
+    ]
 
 
 def _profiles(profiles: Mapping[str, Any], origin: Origin) -> list[ConfigProblem]:

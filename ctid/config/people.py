@@ -90,6 +90,23 @@ DEFAULT_STATES: dict[str, dict[str, Any]] = {
     "berightback": {"longname": "Be right back", "color": "#FFB545"},
 }
 
+XLET_PLACES = ("dock", "grid", "tab")
+SERVICES = ("enablednd", "fwdunc", "fwdbusy", "fwdrna")
+"""The user services a profile may show, by the Qt client's names (AstDB keys: enablednd,
+enableunc/destunc, enablebusy/destbusy, enablerna/destrna)."""
+
+
+def _xlet(value: Any) -> list[str]:
+    """One Qt client panel: `[name, dock|grid|tab]` or `[name, dock|grid|tab, options]`."""
+    if not isinstance(value, list) or not 2 <= len(value) <= 3:
+        raise vol.Invalid("expected [name, dock|grid|tab] or [name, dock|grid|tab, options]")
+    if not all(isinstance(part, str) and part for part in value):
+        raise vol.Invalid("expected non-empty strings in [name, dock|grid|tab, options]")
+    if value[1] not in XLET_PLACES:
+        raise vol.Invalid(f"expected dock, grid or tab as the place of {value[0]}")
+    return list(value)
+
+
 PROFILE = vol.Schema(
     {
         Opt("appliname", default="Client", description="application name shown by clients"): str,
@@ -141,8 +158,20 @@ PROFILE = vol.Schema(
         Opt(
             "xlets",
             default=[["identity", "grid"], ["dial", "grid"]],
-            description="Qt client panels as [name, dock|grid|tab, options]",
-        ): [[str]],
+            description="Qt client panels as [name, dock|grid|tab, options] (customerinfo "
+            "is added as [customerinfo, dock, cms] when the profile receives sheets)",
+        ): [_xlet],
+        Opt(
+            "services",
+            default=list(SERVICES),
+            description="user services the Qt client shows: enablednd, fwdunc, fwdbusy, fwdrna",
+        ): [vol.In(SERVICES, msg=f"expected one of {', '.join(SERVICES)}")],
+        Opt(
+            "preferences",
+            default={},
+            description="settings merged into the Qt client's own at login (the "
+            "`preferences` of login_capas), by the client's setting names",
+        ): {str: vol.Any(str, int, float, bool, list, dict)},
     }
 )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import voluptuous as vol
 
+from ctid.config.directories import CONTEXTS, DIRECTORIES, REVERSE
 from ctid.config.people import PROFILES, USERS
 from ctid.config.validators import (
     Secret,
@@ -21,14 +22,17 @@ from ctid.config.validators import (
     positive_duration,
     string_list,
 )
+from ctid.sheets.config import SHEETS
 
 Opt = vol.Optional
 
 
-def _listener(host: str, number: int, what: str, extra: dict[Any, Any] | None = None) -> vol.Schema:
+def _listener(
+    host: str, number: int, what: str, extra: dict[Any, Any] | None = None, *, enabled: bool = True
+) -> vol.Schema:
     return vol.Schema(
         {
-            Opt("enabled", default=True, description=f"serve the {what}"): bool,
+            Opt("enabled", default=enabled, description=f"serve the {what}"): bool,
             Opt("address", default=host, description="address to bind"): address,
             Opt("port", default=number, description="port to bind"): port,
             **(extra or {}),
@@ -44,6 +48,33 @@ _TLS = {
         default="1.2",
         description="oldest TLS version accepted: 1.2 or 1.3 (1.0/1.1 only for old clients)",
     ): vol.In(["1.0", "1.1", "1.2", "1.3"], msg="expected one of 1.0, 1.1, 1.2, 1.3"),
+}
+
+
+def _starttls_mode(value: Any) -> str:
+    """off, offer or require; YAML reads a bare `off` as false, which means off too."""
+    if value is False:
+        return "off"
+    if value not in ("off", "offer", "require"):
+        raise vol.Invalid("expected off, offer or require")
+    return str(value)
+
+
+_STARTTLS = {
+    Opt(
+        "starttls",
+        default="off",
+        description="STARTTLS on this clear port, as the Qt client does it: off, offer (a "
+        "client may decline and stay in clear) or require (clear logins refused); needs "
+        "certfile and keyfile",
+    ): _starttls_mode,
+    Opt(
+        "allow_clear_login",
+        default=False,
+        description="accept the clear `password` login field on unencrypted connections from "
+        "any address (passwords then cross the network in clear; loopback is "
+        "plugins.cti.plain_password_on_loopback)",
+    ): bool,
 }
 
 AMI = vol.Schema(
@@ -76,13 +107,14 @@ LISTEN = vol.Schema(
             "0.0.0.0",  # noqa: S104  (CTI clients are on the LAN: XiVO's default)
             5003,
             "CTI port",
-            _TLS,
+            {**_TLS, **_STARTTLS},
         ),
         Opt("ctis", default={}, description="CTI clients over TLS"): _listener(
             "0.0.0.0",  # noqa: S104  (CTI clients are on the LAN: XiVO's default)
             5013,
-            "CTI TLS port",
+            "CTI TLS port (needs certfile and keyfile)",
             _TLS,
+            enabled=False,
         ),
         Opt("webi", default={}, description="web interface notifications"): _listener(
             "127.0.0.1", 5004, "webi port"
@@ -180,6 +212,22 @@ CORE = vol.Schema(
         Opt(
             "profiles", default={"default": {}}, description="what users may do, by profile name"
         ): PROFILES,
+        Opt("sheets", default={}, description="screen pops: events, definitions, variables"): (
+            SHEETS
+        ),
+        Opt(
+            "directories",
+            default={},
+            description="directory sources by name: type, fields, matches, backend options",
+        ): DIRECTORIES,
+        Opt(
+            "contexts",
+            default={},
+            description="per context: directories searched, result display, reverse lookups",
+        ): CONTEXTS,
+        Opt("reverse", default={}, description="caller-number lookups: country, cache, deadline"): (
+            REVERSE
+        ),
         Opt("pidfile", default=None, description="write the daemon's pid here"): vol.Any(None, str),
         Opt("plugins", default={}, description="plugins by name: enabled, then their options"): {
             str: PLUGIN_SECTION

@@ -12,6 +12,7 @@ import gevent
 from ctid.api import CallEvent, Ctid, hookimpl
 from ctid.testing import make_daemon, wait_until
 from ctid.testing.fagiclient import FakeAgiClient
+from ctid.testing.sheets import SheetCatcher, call_event, user
 from ctid_ami.protocol import AmiParser
 from ctid_fagi.plugin import FagiPlugin
 
@@ -248,12 +249,16 @@ def test_hook_ctid_register_fagi_scripts_serves_a_third_party_script() -> None:
 
 def test_hook_ctid_register_cti_commands_reaches_the_registry() -> None:
     with make_daemon({}, {"p": Provider()}) as daemon:
-        assert daemon.registry("cti_commands") == {"crmlookup": len}
+        # `sheet` is the core sheet engine's own (ctid.sheets.commands)
+        assert daemon.registry("cti_commands").keys() == {"crmlookup", "sheet"}
+        assert daemon.registry("cti_commands")["crmlookup"] is len
 
 
 def test_hook_ctid_register_info_commands_reaches_the_registry() -> None:
     with make_daemon({}, {"p": Provider()}) as daemon:
-        assert daemon.registry("info_commands") == {"crm_status": len}
+        # `reverse` is the core directory service's own (ctid.directory.provider)
+        assert daemon.registry("info_commands").keys() == {"crm_status", "sheet", "reverse"}
+        assert daemon.registry("info_commands")["crm_status"] is len
 
 
 def test_hook_ctid_register_user_sources_reaches_the_registry() -> None:
@@ -275,6 +280,29 @@ def test_hook_ctid_register_sheet_variables_provides_a_family() -> None:
         caller_num="0612345678",
     )
     assert provider(event) == {"crm-id": "0612345678"}
+
+
+def test_hook_ctid_sheet_rendered_gets_each_configured_sheet_off_the_ami_reader() -> None:
+    catcher = SheetCatcher()
+    sheets = {
+        "events": {"dial": ["ringing"]},
+        "definitions": {
+            "ringing": {
+                "conditions": {"whom": "dest"},
+                "sheet_info": [["Caller", "text", "?", "{crm-id} {xivo-calleridname}"]],
+            }
+        },
+    }
+    config = {"users": [user("alice", "1001")], "sheets": sheets}
+    with make_daemon(config, {"p": Provider(), "catch": catcher}) as daemon:
+        event = call_event("dial", peer_exten="1001", peer_context="default")
+        daemon.hooks.notify("ctid_call_event_emitted", event=event)
+        assert catcher.sheets == []  # the AMI reader only queued it
+        [sheet] = catcher.wait_for(1)
+    assert (sheet.name, sheet.where, sheet.channel) == ("ringing", "dial", event.channel)
+    assert sheet.recipients.users == {"alice"}
+    # crm-id comes from the third-party family; xivo-calleridname is unknown without xivovars
+    assert [line.value for line in sheet.items] == ["0612345678 {xivo-calleridname}"]
 
 
 class Health:

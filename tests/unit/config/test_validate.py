@@ -24,6 +24,8 @@ def test_defaults_come_from_the_schema() -> None:
         "certfile": None,
         "keyfile": None,
         "tls_min_version": "1.2",
+        "starttls": "off",
+        "allow_clear_login": False,
     }
     assert config.data["timeouts"]["login"] == 5.0
     assert config.data["ipbx"]["ami"]["port"] == 5038
@@ -146,3 +148,30 @@ def test_core_values_are_checked(section: dict[str, object], expected: str) -> N
     with pytest.raises(ConfigError) as caught:
         validate(read_mapping(section))
     assert expected in str(caught.value)
+
+
+def test_starttls_off_written_bare_in_yaml_means_off(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "50-site.yml").write_text("listen:\n  cti: {starttls: off}\n")
+    assert validate(read_directory(tmp_path)).data["listen"]["cti"]["starttls"] == "off"
+    (tmp_path / "50-site.yml").write_text("listen:\n  cti: {starttls: yes}\n")
+    with pytest.raises(ConfigError) as caught:
+        validate(read_directory(tmp_path))
+    assert "listen -> cti -> starttls: expected off, offer or require" in str(caught.value)
+
+
+def test_profile_xlets_and_services_are_what_the_qt_client_knows() -> None:
+    profile = {"xlets": [["identity", "floating"], ["dial"]], "services": ["fwdall"]}
+    with pytest.raises(ConfigError) as caught:
+        validate(read_mapping({"profiles": {"agent": profile}}))
+    text = str(caught.value)
+    assert "expected dock, grid or tab as the place of identity" in text
+    assert "expected [name, dock|grid|tab] or [name, dock|grid|tab, options]" in text
+    assert "expected one of enablednd, fwdunc, fwdbusy, fwdrna" in text
+    good = {"xlets": [["customerinfo", "dock", "fcms"]], "preferences": {"x.y": 1}}
+    config = validate(read_mapping({"profiles": {"agent": good}}))
+    assert config.data["profiles"]["agent"]["services"] == [
+        "enablednd",
+        "fwdunc",
+        "fwdbusy",
+        "fwdrna",
+    ]
