@@ -140,6 +140,16 @@ COLUMN = vol.Schema(
     }
 )
 
+
+def _did(value: Any) -> str:
+    """A DID key: quoted in YAML, since an unquoted 0123 would lose its leading zero."""
+    if not isinstance(value, str):
+        raise vol.Invalid(
+            'expected a quoted DID such as "0123" or "*" (a bare number loses its leading zeros)'
+        )
+    return value
+
+
 DEFAULT_DISPLAY = [
     {"title": "Name", "type": "name", "default": "", "format": "{db-fullname}"},
     {"title": "Number", "type": "phone", "default": "", "format": "{db-phone}"},
@@ -158,9 +168,10 @@ CONTEXT = vol.Schema(
             "reverse",
             default={},
             description='caller-number lookups by DID ("*": any other), directories in order',
-        ): {str: [name]},
+        ): {_did: [name]},
     }
 )
+
 
 CACHE = vol.Schema(
     {

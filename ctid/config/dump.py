@@ -43,16 +43,16 @@ def _entry(
 ) -> Iterator[str]:
     comment = _comment(marker)
     if is_secret(marker) or is_secret(key):
-        yield f"{indent}{key}: {MASK if value else _scalar(value)}{comment}"
+        yield f"{indent}{_scalar(key)}: {MASK if value else _scalar(value)}{comment}"
     elif isinstance(value, Mapping) and value:
-        yield f"{indent}{key}:{comment}"
+        yield f"{indent}{_scalar(key)}:{comment}"
         yield from _mapping(value, child, depth + 1, config)
     elif isinstance(value, list) and any(isinstance(item, Mapping) for item in value):
-        yield f"{indent}{key}:{comment}"
+        yield f"{indent}{_scalar(key)}:{comment}"
         for item in value:
             yield f"{indent}  - {_scalar(_masked(item))}"
     else:
-        yield f"{indent}{key}: {_scalar(_masked(value))}{comment}"
+        yield f"{indent}{_scalar(key)}: {_scalar(_masked(value))}{comment}"
 
 
 def _plugins(sections: Mapping[str, Any], config: Config) -> Iterator[str]:

@@ -121,6 +121,8 @@ def _lookup(data: Any, path: Sequence[str]) -> Any:
     for part in path:
         if isinstance(node, Mapping) and part in node:
             node = node[part]
+        elif isinstance(node, Mapping) and part.lstrip("-").isdigit() and int(part) in node:
+            node = node[int(part)]  # YAML read an unquoted number as a key
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
         else:

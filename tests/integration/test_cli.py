@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import yaml
 
 from ctid.passwords import verify_password
 from ctid.testing import wait_until
@@ -114,6 +115,22 @@ def test_dump_config_is_stable_and_in_schema_order(config_dir: pathlib.Path) -> 
     assert first == ctid("dump-config", "-c", str(config_dir)).stdout
     assert first.index("  certfile:") < first.index("  keyfile:")
     assert first.index("\nipbx:") < first.index("\nlisten:") < first.index("\ntimeouts:")
+
+
+def test_dump_config_output_is_valid_yaml_with_special_keys(
+    config_dir: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    (tmp_path / "crm.csv").write_text("name,phone\n")
+    (config_dir / "60-dir.yml").write_text(
+        f"directories: {{crm: {{type: csv, path: {tmp_path / 'crm.csv'}, match_direct: [name],"
+        " match_reverse: [phone], fields: {fullname: name}}}\n"
+        "contexts: {default: {directories: [crm], reverse: {'*': [crm], '0123': [crm]}}}\n"
+        "reverse: {default_region: FR}\n"
+    )
+    result = ctid("dump-config", "-c", str(config_dir))
+    assert result.returncode == 0, result.stderr
+    dumped = yaml.safe_load(result.stdout)
+    assert dumped["contexts"]["default"]["reverse"] == {"*": ["crm"], "0123": ["crm"]}
 
 
 def test_check_config_finds_a_hook_typo_in_an_enabled_plugin(config_dir: pathlib.Path) -> None:

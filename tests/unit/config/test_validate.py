@@ -175,3 +175,14 @@ def test_profile_xlets_and_services_are_what_the_qt_client_knows() -> None:
         "fwdbusy",
         "fwdrna",
     ]
+
+
+def test_an_unquoted_did_is_refused_with_a_hint(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "10-dir.yml").write_text(
+        "directories: {crm: {type: memory, match_direct: [name]}}\n"
+        "contexts: {default: {reverse: {0123: [crm]}}}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        validate(read_directory(tmp_path))
+    assert 'reverse -> 83: expected a quoted DID such as "0123"' in str(caught.value)
+    assert "got 83" not in str(caught.value) and "got ['crm']" in str(caught.value)
