@@ -58,12 +58,22 @@ class PluginRecord:
 
 def discover() -> dict[str, importlib.metadata.EntryPoint]:
     """Every installed `ctid.plugins` entry point by name, without importing any of them."""
-    # stevedore caches entry points per process; a plugin pip-installed since must show up.
-    stevedore.ExtensionManager.ENTRY_POINT_CACHE.pop(NAMESPACE, None)
+    _forget_cached_entry_points()
     manager: stevedore.NamedExtensionManager[Any] = stevedore.NamedExtensionManager(
         NAMESPACE, names=[]
     )
     return {entry.name: entry for entry in manager.list_entry_points()}
+
+
+def _forget_cached_entry_points() -> None:
+    """Make a plugin pip-installed while this process runs visible (tests, a long-lived
+    process asked to list plugins). stevedore keeps two per-process caches: the manager's, and
+    its path-keyed cache, whose key does not change when a package lands in site-packages."""
+    stevedore.ExtensionManager.ENTRY_POINT_CACHE.pop(NAMESPACE, None)
+    path_cache = getattr(getattr(stevedore, "_cache", None), "_c", None)
+    internal = getattr(path_cache, "_internal", None)
+    if isinstance(internal, dict):  # private to stevedore: checked, never assumed
+        internal.clear()
 
 
 def load(names: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -80,7 +90,7 @@ def load(names: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
         for name in absent:
             errors.setdefault(name, "no installed plugin has this name")
 
-    stevedore.ExtensionManager.ENTRY_POINT_CACHE.pop(NAMESPACE, None)
+    _forget_cached_entry_points()
     manager: stevedore.NamedExtensionManager[Any] = stevedore.NamedExtensionManager(
         NAMESPACE,
         names=list(names),
@@ -171,13 +181,17 @@ class Hooks:
         log.warning("hook %s gave no answer within %.3f s", hook, timeout)
         return None
 
-    def gather(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Every implementation's answer with its plugin's name, failures left out."""
+    def gather(self, hook: str, **kwargs: Any) -> list[tuple[str, Mapping[str, Any]]]:
+        """Every implementation's answer (a mapping, as registration and gather hooks return)
+        with its plugin's name; failures left out, and an answer of another type is one."""
         answers = []
         for impl in self.implementations(hook):
             result = self._call(impl, hook, kwargs)
-            if result is not None:
+            if isinstance(result, Mapping):
                 answers.append((impl.plugin_name, result))
+            elif result is not None:
+                wrong = TypeError(f"returned {type(result).__name__}, not a mapping")
+                self._charge(impl.plugin_name, hook, wrong)
         return answers
 
     def registry(self, hook: str) -> dict[str, Any]:
