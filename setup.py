@@ -18,6 +18,7 @@ BUNDLED_PLUGINS = {
     "urlauto": "UrlautoPlugin",
     "csv": "CsvPlugin",
     "sql": "SqlPlugin",
+    "webusers": "WebUsersPlugin",
 }
 
 setup(
@@ -31,7 +32,11 @@ setup(
     packages=find_packages(include=["ctid", "ctid.*"])
     + find_packages(where="plugins", include=["ctid_*"]),
     package_dir={f"ctid_{name}": f"plugins/ctid_{name}" for name in BUNDLED_PLUGINS},
-    package_data={"ctid": ["py.typed"], **{f"ctid_{n}": ["example.yml"] for n in BUNDLED_PLUGINS}},
+    package_data={
+        "ctid": ["py.typed"],
+        "ctid.demo": ["config.d/*.yml", "data/*.csv"],  # `ctid demo`'s site and phone book
+        **{f"ctid_{n}": ["example.yml"] for n in BUNDLED_PLUGINS},
+    },
     install_requires=[
         "gevent>=23.9",
         "ldap3>=2.9",
@@ -57,7 +62,10 @@ setup(
         "bench": ["panoramisk==1.4"],
     },
     entry_points={
-        "console_scripts": ["ctid = ctid.__main__:run"],
+        "console_scripts": [
+            "ctid = ctid.__main__:run",
+            "ctid-client = ctid.client.__main__:run",
+        ],
         "ctid.plugins": [
             f"{name} = ctid_{name}.plugin:{cls}" for name, cls in BUNDLED_PLUGINS.items()
         ],

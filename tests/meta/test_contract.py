@@ -95,7 +95,7 @@ def undescribed(schema: Any, path: str = "") -> list[str]:
     missing = []
     if isinstance(node, dict):
         for key, value in node.items():
-            if key is str or key is vol.Extra:
+            if key is str or key is vol.Extra or not isinstance(key, vol.Marker | str):
                 missing += undescribed(value, f"{path}.*")
                 continue
             label = f"{path}.{getattr(key, 'schema', key)}"
@@ -130,8 +130,10 @@ def test_every_example_validates(name: str) -> None:
 
 def test_the_shipped_config_validates_with_every_bundled_plugin() -> None:
     raw = read_directory(ROOT / "config.d")
-    config = validate(raw, {name: bundled_plugin(name)() for name in BUNDLED})
-    assert config.plugin_names == BUNDLED or sorted(config.plugin_names) == BUNDLED
+    enabled = [name for name, section in raw.data["plugins"].items() if section["enabled"]]
+    config = validate(raw, {name: bundled_plugin(name)() for name in enabled})
+    assert config.plugin_names == enabled
+    assert set(BUNDLED) - set(enabled) == {"webusers"}  # needs a URL: off until configured
 
 
 def test_importing_a_bundled_plugin_does_not_import_ctid_internals_first() -> None:

@@ -1,0 +1,1 @@
+"""ctid's bundled webusers plugin: users from a JSON web service."""
