@@ -59,7 +59,8 @@ setup(
             "types-PyYAML",
             "wheel",  # the tests pip-install sample plugin packages without build isolation
         ],
-        "bench": ["panoramisk==1.4"],
+        # atheris: bench/fuzz.py --atheris; py-spy: profiling the daemon under bench/load.py
+        "bench": ["panoramisk==1.4", "atheris>=2.3", "py-spy>=0.3"],
     },
     entry_points={
         "console_scripts": [

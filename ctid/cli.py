@@ -1,4 +1,5 @@
-"""The `ctid` command: run, check-config, dump-config, list-plugins, hash-password, hooks-doc."""
+"""The `ctid` command: run, check-config, dump-config, list-plugins, hash-password, hooks-doc,
+demo."""
 
 from __future__ import annotations
 
@@ -60,7 +61,27 @@ def _parser() -> argparse.ArgumentParser:
     hashing = command("hash-password", _hash, "print a password hash for users: entries")
     hashing.add_argument("--stdin", action="store_true", help="read the password from stdin")
     command("hooks-doc", _hooks_doc, "print the hooks reference (docs/hooks.md)")
+    _demo_options(command("demo", _demo, "a demo on this machine: ctid, a simulated PBX, a client"))
     return parser
+
+
+def _demo_options(demo: argparse.ArgumentParser) -> None:
+    demo.add_argument("--calls", type=_count, help="stop after N calls (default: until Ctrl-C)")
+    demo.add_argument("--json", action="store_true", help="the client prints JSON lines")
+    demo.add_argument(
+        "--no-client", action="store_true", help="no built-in client: connect your own"
+    )
+    demo.add_argument(
+        "--cti-port", type=int, help="CTI port on 127.0.0.1 (default: 5003 if free; 0: any)"
+    )
+    demo.add_argument("--speed", type=float, default=1.0, help="play the calls N times faster")
+
+
+def _count(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("expected a number of calls of 1 or more")
+    return number
 
 
 def _reader(args: argparse.Namespace) -> tuple[pathlib.Path, Callable[[], RawConfig]]:
@@ -77,8 +98,11 @@ def _report(error: ConfigError) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     directory, reader = _reader(args)
+    raw = reader()
+    for warning in raw.warnings:  # printed whether or not the config is valid
+        print(f"warning: {warning}", file=sys.stderr)
     try:
-        loaded = load(reader)
+        loaded = load(lambda: raw)
         Daemon(loaded, reader).check()  # hook names, signatures, registration conflicts
     except ConfigError as error:
         return _report(error)
@@ -116,7 +140,8 @@ def _list(args: argparse.Namespace) -> int:
                 continue
             record = records.setdefault(problem.path[1], plugins.PluginRecord(problem.path[1]))
             where = " -> ".join(problem.path[2:])
-            text = f"{where + ': ' if where else ''}{problem.expected}, got {problem.found}"
+            found = f", got {problem.found}" if problem.found else ""
+            text = f"{where + ': ' if where else ''}{problem.expected}{found}"
             record.error = f"{record.error}; {text}" if record.error else text
     print(f"{'plugin':<16} {'discovered':<10} {'enabled':<7} {'loaded':<6} source / problem")
     for name, record in sorted(records.items()):
@@ -145,6 +170,23 @@ def _hash(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     print(passwords.hash_password(password))
     return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    # Imported here: the demo brings the client and the fake Asterisk, which `run` never needs.
+    from ctid.demo.run import DemoOptions, run  # noqa: PLC0415  (see above)
+
+    if args.speed <= 0:
+        print("--speed must be above 0", file=sys.stderr)
+        return EXIT_FAILURE
+    options = DemoOptions(
+        calls=args.calls,
+        json=args.json,
+        client=not args.no_client,
+        cti_port=args.cti_port,
+        speed=args.speed,
+    )
+    return run(options)
 
 
 def _hooks_doc(_args: argparse.Namespace) -> int:

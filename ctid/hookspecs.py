@@ -362,7 +362,9 @@ def ctid_report_status() -> Mapping[str, Any] | None:
     """Report the plugin's health for the info console and the status summary.
 
     :returns: a JSON-ready mapping (e.g. `{"link": "up", "clients": 3}`), or None. The core's
-        `state`, `failures` and `last_failure` keys always win over the plugin's.
+        `state`, `failures` and `last_failure` keys always win over the plugin's. Two keys
+        are summed over every plugin into the status summary: `clients` (clients served,
+        logged in) and `users` (distinct users among them).
 
     Kind: gather.
     Called from: the greenlet serving an info or status request.

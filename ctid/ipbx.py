@@ -73,6 +73,8 @@ class Ipbx:
         self.id = ipbx_id
         self.model = model
         self.link = "down"
+        self.link_detail = ""
+        """Why the link is in its state (the Asterisk banner when up, the error when not)."""
         self.version = ""
         self._hooks = hooks
         self._transport: ActionTransport | None = None
@@ -136,7 +138,14 @@ class Ipbx:
         self.model.begin_resync()
 
     def end_resync(self, channels: Sequence[Mapping[str, str]]) -> None:
-        """Reconcile the call model with Asterisk's live channels; emit the missed hangups."""
+        """Reconcile the call model with Asterisk's live channels; emit the missed hangups.
+
+        Each listed channel (a `CoreShowChannel` item) is an AMI event like the items of the
+        other resync lists: plugins see it first, so that a channel that started while AMI
+        was away, and will get no event of its own, still reaches the clients that show it.
+        """
+        for item in channels:
+            self._hooks.notify("ctid_ami_event_received", ipbx_id=self.id, event=item)
         for call_event in self.model.end_resync(channels):
             self._hooks.notify("ctid_call_event_emitted", event=call_event)
 
@@ -148,10 +157,19 @@ class Ipbx:
 
     def status(self) -> dict[str, Any]:
         """Link and model summary for status and the info console."""
-        return {"id": self.id, "link": self.link, "version": self.version}
+        sizes = self.model.sizes()
+        return {
+            "id": self.id,
+            "link": self.link,
+            "detail": self.link_detail,
+            "version": self.version,
+            "channels": sizes["channels"],
+            "calls": sizes["calls"],
+            "bridges": sizes["bridges"],
+        }
 
     def _set_link(self, state: str, detail: str) -> None:
         if state != self.link:
             log.info("AMI link to %s is %s (%s)", self.id, state, detail)
-        self.link = state
+        self.link, self.link_detail = state, detail
         self._hooks.notify("ctid_ami_link_changed", ipbx_id=self.id, state=state, detail=detail)

@@ -43,7 +43,8 @@ def _entry(
 ) -> Iterator[str]:
     comment = _comment(marker)
     if is_secret(marker) or is_secret(key):
-        yield f"{indent}{_scalar(key)}: {MASK if value else _scalar(value)}{comment}"
+        # quoted: a bare *** reads as a YAML alias, and the dump must stay valid YAML
+        yield f"{indent}{_scalar(key)}: {_scalar(MASK if value else value)}{comment}"
     elif isinstance(value, Mapping) and value:
         yield f"{indent}{_scalar(key)}:{comment}"
         yield from _mapping(value, child, depth + 1, config)

@@ -1,12 +1,14 @@
 """Configuration problems and how they read: one line each, file, key path, expected, found.
 
 Home Assistant style: `config.d/50-ldap.yml: directories -> corp -> uri: expected …, got 'ldpa://'`.
-Secrets never appear: a value under a secret key reads `***`.
+Secrets never appear: a value under a secret key reads `***`, at any depth of a value shown, and
+the value of an unknown key (perhaps a misspelled secret) is not shown at all.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -15,6 +17,7 @@ import voluptuous as vol
 from ctid.config.validators import is_secret
 
 MASK = "***"
+_URL_PASSWORD = re.compile(r"(?P<user>[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*):[^@/\s]*@")
 EXIT_CONFIG = 78
 """sysexits' EX_CONFIG: what systemd and operators expect for a bad configuration."""
 
@@ -34,7 +37,8 @@ class ConfigProblem:
         where = " -> ".join(self.path)
         prefix = f"{self.file}: {where}: " if where else f"{self.file}: "
         found = f", got {self.found}" if self.found else ""
-        return f"{prefix}{self.expected}{found}"
+        # One line per problem, whatever a reason holds (PyYAML's run over several lines).
+        return " ".join(f"{prefix}{self.expected}{found}".splitlines())
 
 
 class ConfigError(Exception):
@@ -60,9 +64,10 @@ def from_invalid(
     for item in errors:
         path = tuple(str(part) for part in item.path)
         full = (*prefix, *path)
-        value = _lookup(data, path)
         expected = _expected(item, schema, path)
-        problems.append(ConfigProblem(origin(full), full, expected, shown(path, value)))
+        # An unknown key may be a misspelled secret (`secrte:`): its value is never shown.
+        found = "" if expected.startswith("unknown key") else shown(path, _lookup(data, path))
+        problems.append(ConfigProblem(origin(full), full, expected, found))
     return sorted(problems, key=lambda p: (p.file, p.path))
 
 
@@ -72,8 +77,21 @@ def shown(path: Sequence[str], value: Any) -> str:
         return "nothing"
     if any(is_secret(part) for part in path):
         return MASK
-    text = repr(value)
+    text = repr(masked(value))
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def masked(value: Any) -> Any:
+    """A copy of `value` with whatever sits under a secret key, at any depth, as `***` (a
+    section of the wrong shape is printed whole, and may hold secrets), and the password of
+    any URL (`postgresql://ctid:pw@db`, refused precisely because it holds one) as `***`."""
+    if isinstance(value, Mapping):
+        return {k: MASK if is_secret(k) and v else masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(rf"\g<user>:{MASK}@", value)
+    return value
 
 
 def _expected(item: vol.Invalid, schema: vol.Schema, path: tuple[str, ...]) -> str:

@@ -18,6 +18,7 @@ from ctid.config.validators import (
     between,
     connect_port,
     log_level,
+    one_line,
     port,
     positive_duration,
     string_list,
@@ -81,8 +82,8 @@ AMI = vol.Schema(
     {
         Opt("host", default="127.0.0.1", description="Asterisk manager host"): address,
         Opt("port", default=5038, description="Asterisk manager port"): connect_port,
-        Opt("username", default="ctid", description="manager.conf user"): str,
-        Secret("secret", default="", description="manager.conf secret"): str,
+        Opt("username", default="ctid", description="manager.conf user"): vol.All(str, one_line),
+        Secret("secret", default="", description="manager.conf secret"): vol.All(str, one_line),
         Opt("auth", default="md5", description="login with md5 challenge or plain"): vol.In(
             ["md5", "plain"], msg="expected md5 or plain"
         ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ import voluptuous as vol
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+_LINE_ENDS = re.compile(r"[\r\n\x00]")
 
 SECRET_NAMES = frozenset({"secret", "password", "bind_password", "legacy_secret", "token"})
 """Keys masked as `***` wherever config values are shown, whatever schema declared them."""
@@ -95,12 +97,17 @@ def duration(value: Any) -> float:
     if isinstance(value, bool):
         raise vol.Invalid("expected a duration such as 5s, 250ms or 2m")
     if isinstance(value, int | float):
-        seconds = float(value)
+        # An int past a float's range raises OverflowError, which voluptuous does not catch.
+        seconds = float(value) if abs(value) < 1e300 else math.inf
     else:
         match = _DURATION.match(str(value))
         if not match:
             raise vol.Invalid("expected a duration such as 5s, 250ms or 2m")
         seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if not math.isfinite(seconds):
+        # Every comparison with NaN is false, so it would pass the checks below and after
+        # (`timeout <= 0`); nor is infinity (`9…9h`, YAML's `.inf`) a duration a timer runs.
+        raise vol.Invalid("expected a finite duration such as 5s, 250ms or 2m")
     if seconds < 0:
         raise vol.Invalid("expected a duration of zero or more")
     return seconds
@@ -120,6 +127,14 @@ def log_level(value: Any) -> str:
     if name not in logging.getLevelNamesMapping() or name in ("NOTSET", "WARN", "FATAL"):
         raise vol.Invalid("expected one of debug, info, warning, error, critical")
     return name.lower()
+
+
+def one_line(value: Any) -> str:
+    """Text sent as it is on one protocol line (an AMI username or secret): no CR, LF or NUL,
+    at most 256 characters."""
+    if not isinstance(value, str) or len(value) > 256 or _LINE_ENDS.search(value):
+        raise vol.Invalid("expected one line of at most 256 characters, without CR, LF or NUL")
+    return value
 
 
 def string_list(value: Any) -> list[str]:

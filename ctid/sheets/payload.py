@@ -3,9 +3,10 @@
 The XML is built with ElementTree, so every value is a text node or an attribute escaped by the
 library: a caller name such as `]]></sheet_info><x>` or `<script>` is text, never structure.
 Characters XML 1.0 cannot carry (most control characters, lone surrogates) are dropped, so the
-document always parses. Element order follows what the Qt client reads as it streams: the
-internals, then `sheet_qtui` (forms must be known before the line that shows them),
-`action_info`, `sheet_info`, `systray_info`; the popup appears when `</profile>` closes.
+document always parses; everything else comes back exactly (a CR too, written `&#13;`). Element
+order follows what the Qt client reads as it streams: the internals, then `sheet_qtui` (forms
+must be known before the line that shows them), `action_info`, `sheet_info`, `systray_info`;
+the popup appears when `</profile>` closes.
 
 Compressed payload: base64(4-byte big-endian length ‖ zlib(xml)), Qt's `qUncompress` format;
 uncompressed: base64(xml).
@@ -60,7 +61,10 @@ def sheet_xml(sheet: Sheet) -> bytes:
         _add(user, "sheet_info", line.value, order=order_of(line), type=line.type, name=line.title)
     for line in sheet.systray:
         _add(user, "systray_info", line.value, order=order_of(line), type=line.type)
-    return XML_DECLARATION + ET.tostring(profile, encoding="unicode").encode("utf-8")
+    text = ET.tostring(profile, encoding="unicode")
+    # ElementTree escapes CR in attributes only; a raw CR in text would be read back as LF (XML
+    # end-of-line handling). Every CR left in the document is text, so its reference is exact.
+    return XML_DECLARATION + text.replace("\r", "&#13;").encode("utf-8")
 
 
 def xml_payload(xml: bytes, compressed: bool) -> str:

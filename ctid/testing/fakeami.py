@@ -107,6 +107,7 @@ class FakeAmi:
         queues: Mapping[str, Iterable[SimMember]] | None = None,
         timestamps: bool = True,
         auth_failure_delay: float = 0.0,
+        nodelay: bool = False,
     ) -> None:
         self.username = username
         self.secret = secret
@@ -117,6 +118,10 @@ class FakeAmi:
         """Add `Timestamp:` to generated events, as `timestampevents = yes` does."""
         self.auth_failure_delay = auth_failure_delay
         """Asterisk waits 1 s before refusing a login; tests usually want 0."""
+        self.nodelay = nodelay
+        """Turn Nagle off on each connection, as Asterisk's manager does: events then leave
+        one by one, as they are emitted, instead of waiting for the client's delayed ACK (up
+        to 40 ms) and arriving coalesced (benchmarks of latency want this)."""
         self.silent = False
         """When true, connections are accepted and actions recorded, but nothing is written."""
         self.actions: list[Action] = []
@@ -281,6 +286,8 @@ class FakeAmi:
     # --- connections -------------------------------------------------------------------------
 
     def _handle(self, sock: Any, address: tuple[str, int]) -> None:
+        if self.nodelay:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         session = _Session(self, sock)
         self._sessions.add(session)
         self._notify()

@@ -28,6 +28,9 @@ END_COMMAND = "--END COMMAND--"
 
 DEFAULT_MAX_LINE = 64 * 1024
 DEFAULT_MAX_MESSAGE = 1024 * 1024
+MAX_ACTION_LINE = 1024
+"""Longest action line Asterisk reads, CRLF included: manager.c reads lines into a 1025-byte
+buffer and discards the whole action when one does not fit, so the action would never run."""
 
 _FOLLOWS = b"Response: Follows"
 
@@ -103,6 +106,11 @@ class AmiParser:
         """The AMI version from the banner, e.g. `11.0.0`."""
         self._buf = b""
         self._at_start = True
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held for the next `feed` (an unfinished message): never more than the bounds."""
+        return len(self._buf)
 
     def feed(self, data: bytes) -> list[AmiMessage]:
         """Add `data` to the stream; return the messages it completes, in order."""
@@ -306,13 +314,15 @@ def encode_action(
 
     A sequence value repeats its key (`Variable: A=1`, `Variable: B=2`). Every key and value is
     checked: CR or LF would let caller data inject headers or whole actions, so they raise
-    ValueError, as do keys that are empty or contain a colon.
+    ValueError, as do keys that are empty or contain a colon, a field named `Action` or
+    `ActionID` in any case (Asterisk matches names regardless of case) and a line longer than
+    `MAX_ACTION_LINE` bytes (Asterisk would drop the action).
     """
     parts = [_line("Action", action)]
     if action_id is not None:
         parts.append(_line("ActionID", action_id))
     for key, value in (fields or {}).items():
-        if key in ("Action", "ActionID"):
+        if key.lower() in ("action", "actionid"):
             raise ValueError(f"pass {key} as an argument, not as a field")
         if isinstance(value, str):
             parts.append(_line(key, value))
@@ -327,7 +337,10 @@ def _line(key: str, value: str) -> str:
         raise ValueError(f"invalid AMI header name {key!r}")
     if "\r" in value or "\n" in value:
         raise ValueError(f"AMI header {key} must not contain CR or LF: {value!r}")
-    return f"{key}: {value}\r\n"
+    line = f"{key}: {value}\r\n"
+    if len(line.encode("utf-8")) > MAX_ACTION_LINE:
+        raise ValueError(f"AMI header {key} is longer than {MAX_ACTION_LINE} bytes")
+    return line
 
 
 def md5_key(challenge: str, secret: str) -> str:

@@ -2,11 +2,15 @@
 
 Pure: bytes in, dicts out and back. Every server message gets `timenow`; `commandid` comes back
 as `replyid`. cjson's `\\/` escape needs no special case: it is valid JSON and decodes to `/`.
+What JSON can say but no reply could carry back is refused on the way in: a lone surrogate
+escape (`"\\ud800"`, not text, so not UTF-8) and a number beyond a float's range (`1e400`, which
+Python reads as infinity and no JSON encoder writes).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,11 +36,18 @@ def banner(version: str) -> bytes:
 def decode(line: bytes) -> Message:
     """One client line → a dict with a string `class` ("" when absent or not a string).
 
-    :raises DecodeError: `invalid_json` (not UTF-8, not JSON, too deep, NaN) or `not_an_object`.
+    :raises DecodeError: `invalid_json` (not UTF-8, not JSON, too deep, NaN, a lone
+        surrogate, a number out of a float's range) or `not_an_object`.
     """
     try:
-        message = json.loads(line.decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        message = json.loads(
+            line.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float
+        )
+        if b"\\u" in line:
+            # Only a \uXXXX escape can make a lone surrogate (strict UTF-8 refuses the bytes);
+            # a paired one decodes to its character and encodes back fine.
+            json.dumps(message, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, RecursionError) as exc:
         raise DecodeError("invalid_json") from exc
     if not isinstance(message, dict):
         raise DecodeError("not_an_object")
@@ -67,3 +78,10 @@ def encode(message: Mapping[str, Any], now: float) -> bytes:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is out of a float's range")
+    return value

@@ -45,6 +45,8 @@ class Catalog:
         self._features = features
         self._queue_contexts = queue_contexts
         self._cache: dict[str, dict[str, Item]] = {}
+        self._phones: views.PhoneMemo = {}
+        self._users: dict[str, tuple[tuple[Any, ...], Item]] = {}
 
     def invalidate(self, *names: str) -> None:
         """Forget the cached lists `names` (all of them when none is given)."""
@@ -64,16 +66,29 @@ class Catalog:
         users = list(self.ctid.users.all().values())
         model = self.ctid.ipbx.model
         if name == "users":
-            return [self._user(user) for user in users]
+            built: dict[str, tuple[tuple[Any, ...], Item]] = {}
+            items = [self._user(user, built) for user in users]
+            self._users = built
+            return items
         if name == "phones":
-            return views.phones(users, model.phones().devices, model.channels(), model.queues())
+            devices, live, queues = model.phones().devices, model.channels(), model.queues()
+            return views.phones(users, devices, live, queues, self._phones)
         if name == "channels":
             return views.channels(model.channels(), self.channel_contexts)
         if name == "queues":
             return views.queues(model.queues(), self.ctid.users, self._queue_contexts())
         return views.agents(users, model.agents(), model.queues())
 
-    def _user(self, user: User) -> Item:
+    def _user(self, user: User, built: dict[str, tuple[tuple[Any, ...], Item]]) -> Item:
+        # As for phones: a user whose facts did not change is the same Item as last time (the
+        # list is rebuilt after every login and presence change, for thousands of users).
+        ipbx_id, features = self.ctid.ipbx.id, self._features(user.id)
+        status = self._user_status(user.id)
+        facts = (user, ipbx_id, features, status)
+        known = self._users.get(user.id)
+        if known is not None and known[0] == facts:
+            built[user.id] = known
+            return known[1]
         config = {
             "userid": user.id,
             "firstname": user.firstname,
@@ -85,10 +100,12 @@ class Catalog:
             "voicemailid": "",
             "enablevoicemail": False,
             "incallfilter": False,
-            "xivo_uuid": ipbx_uuid(self.ctid.ipbx.id),
-            **self._features(user.id),
+            "xivo_uuid": ipbx_uuid(ipbx_id),
+            **features,
         }
-        return Item(user.id, user.contexts, config, self._user_status(user.id))
+        item = Item(user.id, user.contexts, config, status)
+        built[user.id] = (facts, item)
+        return item
 
     def channel_contexts(self, channel: ChannelInfo) -> frozenset[str]:
         """A channel's tenant: its owner's contexts, else the context it runs in."""

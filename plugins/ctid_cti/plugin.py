@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
@@ -31,17 +32,19 @@ class CtiPlugin:
     def __init__(self) -> None:
         self.service: CtiService | None = None
         self.servers: dict[str, LineServer] = {}
+        self.certificates: tls.Certificates | None = None
 
     @hookimpl
     def ctid_start(self, ctid: Ctid) -> None:
-        service = self.service = CtiService(ctid, starttls=tls.starttls_policy(ctid))
+        certificates = self.certificates = tls.Certificates(ctid)
+        service = self.service = CtiService(ctid, starttls=tls.starttls_policy(ctid, certificates))
         provide_cti_hub(ctid, service.hub)
         server = ctid.listen("cti", service.connection)
         if server is not None:
             self.servers["cti"] = server
         ctis = ctid.settings["listen"]["ctis"]
         if ctis["enabled"]:  # the config check made sure it has a certificate and key
-            context = tls.listener_context(ctid, "ctis")
+            context = certificates.context("ctis")
             self.servers["ctis"] = ctid.line_server(
                 "ctis", ctis["address"], ctis["port"], service.connection, ssl_context=context
             )
@@ -53,8 +56,15 @@ class CtiPlugin:
 
     @hookimpl
     def ctid_reload(self) -> None:
-        if self.service is not None:
-            self.service.reloaded()
+        if self.service is None or self.certificates is None:
+            return
+        self.service.reloaded()
+        # Renewed certificates serve the next handshakes; encrypted connections keep theirs.
+        ctis, cti = self.certificates.renewed("ctis"), self.certificates.renewed("cti")
+        if ctis is not None and "ctis" in self.servers:
+            self.servers["ctis"].ssl_context = ctis
+        if cti is not None:
+            self.service.starttls = dataclasses.replace(self.service.starttls, context=cti)
 
     @hookimpl
     def ctid_register_cti_commands(self) -> Mapping[str, CtiHandler]:

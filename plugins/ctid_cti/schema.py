@@ -47,6 +47,12 @@ SCHEMA: dict[Any, Any] = {
         description="password hashes verified at once (each scrypt check takes ~32 MiB)",
     ): between(1, 64),
     Opt(
+        "push_interval",
+        default=0.1,
+        description="status pushes (users, phones, channels, queues, agents) go out at most "
+        "this often; the changes in between are merged, one write per client (0: at once)",
+    ): vol.All(duration, vol.Range(max=10)),
+    Opt(
         "ring_timeout",
         default=30.0,
         description="how long Originate rings the user's phone (dial, originate, agentlogin)",

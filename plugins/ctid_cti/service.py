@@ -76,7 +76,13 @@ class CtiService:
             features=self.features.get,
             queue_contexts=lambda: self.options["queue_contexts"],
         )
-        self.pusher = StatusPusher(ctid, self.catalog, self.hub, ctid.spawn)
+        self.pusher = StatusPusher(
+            ctid,
+            self.catalog,
+            self.hub,
+            ctid.spawn,
+            interval=lambda: float(self.options["push_interval"]),
+        )
         self.targets = Targets(
             ctid,
             separation=self.separation,
@@ -243,10 +249,15 @@ class CtiService:
         self.pusher.touch(*SERVED)
 
     def status(self) -> dict[str, Any]:
-        """Counters for status and the info console."""
+        """Counters for status and the info console (`clients` and `users` are summed into the
+        status summary)."""
+        sessions = self.hub.sessions()
         return {
-            "sessions": len(self.hub.sessions()),
+            "clients": len(sessions),
+            "users": len({session.user.id for session in sessions if session.user is not None}),
+            "sessions": len(sessions),
             "connections": len(self.hub.connections),
+            "tls_connections": sum(1 for session in self.hub.connections if session.is_tls),
             "commands_in_flight": self.runner.running(),
             "tracked_login_failures": len(self.throttle),
             "pushed": self.pusher.pushed,

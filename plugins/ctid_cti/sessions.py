@@ -1,19 +1,23 @@
 """CTI sessions and the hub: who is connected, as whom, and the one send function.
 
 Every outbound message, whatever produced it (a reply, a status push, a broadcast, a sheet from
-another plugin), goes through `Hub.send`. With `parting.context_separation` on, a logged-in
-session receives a message only when the contexts the message concerns share one with the
-session's tenant; a message that concerns no context reaches nobody, and sessions that are not
-logged in receive only `SELF` replies. Each session writes into its connection's bounded queue,
+another plugin), goes through `Hub.send` (or `Hub.send_batch`, the same filter for several
+broadcasts at once). With `parting.context_separation` on, a logged-in session receives a
+message only when the contexts the message concerns share one with the session's tenant; a
+message that concerns no context reaches nobody, and sessions that are not logged in receive
+only `SELF` replies. Each session writes into its connection's bounded queue,
 so a slow client is disconnected instead of slowing the others.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
+
+import gevent
 
 from ctid.api import SELF, CtiSession, LineConnection, Scope, SelfScope, User
 from ctid_cti import codec
@@ -113,27 +117,55 @@ class Hub:
         if to is None:
             if isinstance(contexts, SelfScope):
                 raise ValueError("a SELF message needs explicit recipients")
-            to = self._audience(contexts)
+            return self.send_batch([(message, contexts)])
+        separate = self._separation()
         data: bytes | None = None
         sent = 0
         for session in to:
             # Only sessions of this hub can be written to; the filter decides which may be.
-            if not isinstance(session, Session) or not self.admits(session, contexts):
+            if not isinstance(session, Session) or not _admits(session, contexts, separate):
                 continue
             if data is None:
                 data = codec.encode(message, self._clock())
             sent += session.write(data)
         return sent
 
+    def send_batch(
+        self,
+        messages: Sequence[tuple[Mapping[str, Any], Collection[str]]],
+        *,
+        yield_every: int = 0,
+    ) -> int:
+        """Queue several (message, contexts) for every logged-in session each may reach, in order.
+
+        Consecutive messages concerning the same contexts reach each of their sessions as one
+        write: one wake of its writer and one send for the lot, which is what keeps a status
+        push to thousands of clients affordable. With `yield_every`, the push waits for the loop
+        to be idle after each that many writes (the AMI reader and sheets go first during a long
+        push); sessions that leave meanwhile are skipped. Returns the messages queued, summed
+        over sessions.
+        """
+        sent = written = 0
+        now = self._clock()
+        for contexts, group in itertools.groupby(messages, key=lambda item: frozenset(item[1])):
+            # The tenant index holds exactly the logged-in sessions the filter admits.
+            audience = self._audience(contexts)
+            if not audience:
+                continue
+            lines = [codec.encode(message, now) for message, _ in group]
+            data = b"".join(lines)
+            for session in audience:
+                sent += len(lines) * session.write(data)
+                written += 1
+                if yield_every and written % yield_every == 0:
+                    # idle(), not sleep(0): the loop polls sockets and timers before coming
+                    # back, so the AMI reader is not held behind the whole push.
+                    gevent.idle()
+        return sent
+
     def admits(self, session: CtiSession, contexts: Scope) -> bool:
         """Whether a message concerning `contexts` may reach `session`."""
-        if isinstance(contexts, SelfScope):
-            return True
-        if session.user is None:
-            return False
-        if not self._separation():
-            return True
-        return not session.contexts.isdisjoint(contexts)
+        return _admits(session, contexts, self._separation())
 
     def _audience(self, contexts: Collection[str]) -> list[Session]:
         if not self._separation():
@@ -218,3 +250,11 @@ class Hub:
                 members.discard(session)
                 if not members:
                     del self._by_context[context]
+
+
+def _admits(session: CtiSession, contexts: Scope, separate: bool) -> bool:
+    if isinstance(contexts, SelfScope):
+        return True
+    if session.user is None:
+        return False
+    return not separate or not session.contexts.isdisjoint(contexts)

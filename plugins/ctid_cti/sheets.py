@@ -31,7 +31,14 @@ class SheetDelivery:
 
     def deliver(self, sheet: Sheet) -> int:
         """Send a rendered sheet to every session it is for; the number of users reached."""
-        reached = self._send(sheet, self.hub.sessions(), check_recipients=True)
+        if sheet.recipients.whom == "dest":
+            # Only the named users can receive it: their sessions, not a scan of every session
+            # (a sheet per call must not cost O(clients)).
+            users = sorted(sheet.recipients.users)
+            sessions = [session for user in users for session in self.hub.sessions_of(user)]
+        else:
+            sessions = self.hub.sessions()
+        reached = self._send(sheet, sessions, check_recipients=True)
         state = sheet_state(self.ctid)
         if state is not None and reached:
             state.delivered(sheet, reached)

@@ -36,13 +36,23 @@ class Item:
     status: dict[str, Any]
 
 
+PhoneMemo = dict[str, tuple[tuple[Any, ...], Item]]
+"""Line id → (what its phone was built from, the phone), kept between builds by the caller."""
+
+
 def phones(
     users: list[User],
     devices: Mapping[str, str],
     live: tuple[ChannelInfo, ...],
     known_queues: tuple[QueueInfo, ...],
+    memo: PhoneMemo | None = None,
 ) -> list[Item]:
-    """One phone per user line; status from the device state and the live channels."""
+    """One phone per user line; status from the device state and the live channels.
+
+    With `memo`, a phone built from the same facts as last time is the same Item: the list is
+    rebuilt after AMI events, and thousands of unchanged phones then cost neither garbage nor
+    a comparison in the status push (`is`).
+    """
     on_device: dict[str, list[str]] = {}
     for channel in live:
         on_device.setdefault(channel.interface.lower(), []).append(channel.name)
@@ -51,9 +61,17 @@ def phones(
         for member in queue.members:
             member_of.setdefault(member.interface.lower(), []).append(queue.name)
     items = []
+    built: PhoneMemo = {}
     for user in users:
         for line in user.lines:
             device = line.interface.lower()
+            channels, queues = on_device.get(device, []), member_of.get(device, [])
+            facts = (user, line, devices.get(line.interface), channels, queues)
+            known = memo.get(line.id) if memo is not None else None
+            if known is not None and known[0] == facts:
+                items.append(known[1])
+                built[line.id] = known
+                continue
             tech = line.interface.partition("/")[0].lower()
             config = {
                 "context": line.context,
@@ -63,13 +81,18 @@ def phones(
                 "iduserfeatures": user.id,
             }
             status = {
-                "hintstatus": _hint(line.interface, devices, bool(on_device.get(device))),
+                "hintstatus": _hint(line.interface, devices, bool(channels)),
                 "reg": "",
-                "channels": on_device.get(device, []),
-                "queues": member_of.get(device, []),
+                "channels": channels,
+                "queues": queues,
                 "groups": [],
             }
-            items.append(Item(line.id, frozenset({line.context}), config, status))
+            item = Item(line.id, frozenset({line.context}), config, status)
+            items.append(item)
+            built[line.id] = (facts, item)
+    if memo is not None:
+        memo.clear()
+        memo.update(built)
     return items
 
 

@@ -36,9 +36,10 @@ CODE_USAGE = 520
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 _HEADER_NAME = re.compile(r"agi_([a-z0-9_]+)")
-_ARG_NAME = re.compile(r"arg_([0-9]+)")
+# Bounded digit counts: int() refuses more than 4300 digits with a plain ValueError.
+_ARG_NAME = re.compile(r"arg_([0-9]{1,9})")
 _STATUS_LINE = re.compile(r"([0-9]{3})(?: (.*))?")
-_ENDPOS = re.compile(r"endpos=(-?[0-9]+)")
+_ENDPOS = re.compile(r"endpos=(-?[0-9]{1,20})")
 _COMMAND = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
 _WORD = re.compile(r'[^\s"\\\x00-\x1f\x7f]+')
 # fgets stops at LF, Asterisk keeps a CR as text and C strings stop at NUL: none may reach it.
@@ -223,7 +224,10 @@ def build_request(fields: Mapping[str, str]) -> AgiRequest:
     target = fields.get("network_script")
     if target is None:
         # agi_network_script is absent when the URL has no path; agi_request is the whole URL.
-        parts = urlsplit(fields.get("request", ""))
+        try:
+            parts = urlsplit(fields.get("request", ""))
+        except ValueError as exc:  # a bad IPv6 literal, a netloc NFKC would change
+            raise AgiProtocolError(f"agi_request is not a URL: {exc}") from None
         target = parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")
     path, _, query = target.partition("?")
     segments = [unquote(segment) for segment in path.split("/") if segment]

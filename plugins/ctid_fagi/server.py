@@ -7,6 +7,7 @@ from the registration hook, looked up per request so a reload can change them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 from collections.abc import Callable, Mapping
@@ -22,6 +23,8 @@ from ctid_fagi.session import AgiError, AgiSession
 log = logging.getLogger(__name__)
 
 Script = Callable[[AgiSession, AgiRequest], Any]
+GRACE = 0.05
+"""Seconds past the deadline after which a script that ignored it loses its connection."""
 
 
 class FagiServer:
@@ -64,6 +67,11 @@ class FagiServer:
         stream = sock.makefile("rb")
         session = AgiSession(stream.readline, sock.sendall)
         script = "?"
+        # A script may swallow the Timeout below (a bare `except:` in a retry loop): the call
+        # is then handed back all the same, by shutting the socket just after the deadline.
+        guard = gevent.spawn_later(
+            self.deadline + GRACE, self._abandon, sock, session, peer, gevent.getcurrent()
+        )
         try:
             with gevent.Timeout(self.deadline):
                 request = session.read_request()
@@ -82,8 +90,24 @@ class FagiServer:
         except (AgiProtocolError, OSError) as exc:
             log.warning("FastAGI request from %s refused: %s", peer[0], exc)
         finally:
+            guard.kill(block=False)
             stream.close()
             sock.close()
+
+    def _abandon(
+        self, sock: socket.socket, session: AgiSession, peer: tuple[str, int], handler: Any
+    ) -> None:
+        self.timeouts += 1
+        script = session.request.script if session.request is not None else "?"
+        log.error(
+            "FastAGI %s from %s ignored its %.2f s deadline; the call goes on without it",
+            script,
+            peer[0],
+            self.deadline,
+        )
+        with contextlib.suppress(OSError):  # Asterisk may have hung up already
+            sock.shutdown(socket.SHUT_RDWR)
+        handler.kill(block=False)  # it may swallow this too; then it only holds its pool slot
 
     def _run(self, session: AgiSession, request: AgiRequest) -> None:
         handler = self.scripts().get(request.script)
@@ -108,5 +132,6 @@ class FagiServer:
             "served": self.served,
             "unknown": self.unknown,
             "timeouts": self.timeouts,
-            "failures": self.failures,
+            # not `failures`: that key is the core's count of this plugin's hook failures
+            "script_failures": self.failures,
         }

@@ -85,11 +85,16 @@ class Builtins:
         return lines
 
     def show_infos(self, console: InfoConsole, args: list[str]) -> list[str]:
-        """show_infos: version, uptime, AMI link, plugins and their state."""
+        """show_infos: version, uptime, health summary, AMI link, plugins and their state."""
         status = self._handle().status()
+        summary = status["summary"]
+        plugins = summary["plugins"]
         lines = [
             f"infos=server_version={status['version']};commandset=ctid;"
             f"uptime={round(status['uptime'])} s;pid={status['pid']}",
+            f"summary: {fields(summary, skip=['problems', 'plugins'])} "
+            f"{fields({f'plugins_{key}': value for key, value in plugins.items()})}",
+            *(f"problem: {problem}" for problem in summary["problems"]),
             f"ipbx {status['ipbx']['id']}: {fields(status['ipbx'], skip=['id'])}",
         ]
         for name, state in sorted(status["plugins"].items()):

@@ -48,8 +48,10 @@ class Lane:
         self.waiting += 1
         result = self._pool.spawn(_unless_expired, function, deadline)
         result.rawlink(self._finished)
-        value: T = result.get()
-        return value
+        outcome: T | Exception = result.get()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
     def _finished(self, _result: Any) -> None:
         self.waiting -= 1
@@ -63,7 +65,12 @@ class Lane:
         self._pool.kill()
 
 
-def _unless_expired(function: Callable[[], T], deadline: float) -> T:
+def _unless_expired(function: Callable[[], T], deadline: float) -> T | Exception:
+    # Errors are returned, not raised: gevent prints what a pool thread raises on stderr,
+    # past the log's formatter (and its secret masking), once per failed query.
     if time.monotonic() > deadline:
-        raise Expired("the caller gave up before the call could start")
-    return function()
+        return Expired("the caller gave up before the call could start")
+    try:
+        return function()
+    except Exception as exc:  # a database driver's error: the calling greenlet raises it
+        return exc

@@ -94,7 +94,7 @@ def test_dump_config_shows_defaults_descriptions_and_masks_secrets(
     result = ctid("dump-config", "-c", str(config_dir))
     assert result.returncode == 0, result.stderr
     assert "s3cr3t-value" not in result.stdout
-    assert "    secret: ***  # manager.conf secret" in result.stdout
+    assert "    secret: '***'  # manager.conf secret" in result.stdout
     assert "  login: 5.0  # a CTI client must log in within this" in result.stdout
     assert "    ping_interval: 20.0  # send Ping this often" in result.stdout  # plugin default
 

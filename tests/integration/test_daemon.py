@@ -1,5 +1,6 @@
 """The in-process daemon: plugin order, reload semantics, status, start failures."""
 
+import gc
 import logging
 from typing import Any
 
@@ -7,7 +8,7 @@ import pytest
 
 from ctid.api import Ctid, hookimpl, vol
 from ctid.config import ConfigError
-from ctid.daemon import StartError
+from ctid.daemon import StartError, tune_collector
 from ctid.testing import make_daemon
 
 ORDER: list[str] = []
@@ -146,4 +147,23 @@ def test_status_shows_each_plugin_with_its_report() -> None:
         "last_failure": "",
         "answer": 42,
     }
-    assert status["ipbx"] == {"id": "xivo", "link": "down", "version": ""}
+    assert status["ipbx"] == {
+        "id": "xivo",
+        "link": "down",
+        "detail": "",
+        "version": "",
+        "channels": 0,
+        "calls": 0,
+        "bridges": 0,
+    }
+
+
+def test_the_serving_daemon_freezes_what_start_loaded_and_keeps_collections_young() -> None:
+    before = gc.get_threshold()
+    try:
+        tune_collector()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] > before[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

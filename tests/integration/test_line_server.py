@@ -86,6 +86,34 @@ def test_lines_in_any_chunking_and_crlf(server: LineServer) -> None:
         assert read_all(sock) == b"hello\necho a\necho bc\necho d\n"
 
 
+def test_connections_write_without_nagle(server: LineServer) -> None:
+    # The writer batches on its own; Nagle would hold a push behind the client's delayed ACK.
+    with socket.create_connection(server.address) as sock:
+        read_until(sock, b"hello\n")
+        (connection,) = wait_until(lambda: list(server.connections))
+        assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
+def test_an_idle_connection_is_written_at_once_and_the_rest_follows_in_order(
+    server: LineServer,
+) -> None:
+    with socket.create_connection(server.address) as sock:
+        read_until(sock, b"hello\n")
+        (connection,) = wait_until(lambda: list(server.connections))
+        assert connection.send(b"now\n")
+        assert connection.queued == 0  # handed to the kernel, not to the writer
+        assert read_until(sock, b"now\n") == b"now\n"
+        big = bytes(range(256)) * 65536  # 16 MB: more than the socket buffers take at once
+        assert connection.send(big) and connection.send(b"after\n")
+        assert connection.queued >= 1  # what the kernel could not take waits for the writer
+        received = bytearray()
+        while not received.endswith(b"after\n"):
+            chunk = sock.recv(1 << 20)
+            assert chunk, "closed early"
+            received += chunk
+        assert received == big + b"after\n"
+
+
 def test_a_half_closed_peer_gets_its_answers_and_its_last_line_counts(server: LineServer) -> None:
     with socket.create_connection(server.address) as sock:
         sock.sendall(b"last line without newline")

@@ -73,7 +73,16 @@ class Harness:
         self.config = {
             "users": list(users),
             "profiles": dict(profiles or {"default": {}}),
-            "plugins": {"cti": {"failure_delay": 0, "features_at_login": False, **(options or {})}},
+            # push_interval 0: each change is pushed as it happens, so tests can assert on the
+            # exact sequence (test_status covers the merging of the shipped interval).
+            "plugins": {
+                "cti": {
+                    "failure_delay": 0,
+                    "features_at_login": False,
+                    "push_interval": 0,
+                    **(options or {}),
+                }
+            },
             **sections,
         }
         everything = {"cti": CtiPlugin(), **(plugins or {})}

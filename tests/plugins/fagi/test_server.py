@@ -84,7 +84,7 @@ def test_a_raising_handler_is_logged_and_the_call_goes_on() -> None:
     with make_daemon({}, {"fagi": FagiPlugin(), "scripts": Scripts()}) as daemon:
         client = FakeAgiClient(daemon.objects["fagi"].server.address, script="broken")
         assert client.run() == []
-        assert daemon.objects["fagi"].server.status()["failures"] == 1
+        assert daemon.objects["fagi"].server.status()["script_failures"] == 1
 
 
 def test_garbage_instead_of_a_header_is_refused_and_the_socket_closed() -> None:

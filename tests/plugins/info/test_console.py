@@ -184,7 +184,9 @@ def test_show_infos_tells_version_uptime_ami_link_and_plugins() -> None:
         answer = connect(daemon).ask("show_infos")
     assert answer[0].startswith("infos=server_version=0.")
     assert ";commandset=ctid;uptime=" in answer[0]
-    assert answer[1] == "ipbx xivo: link=up version=22.10.1"
+    assert answer[1].startswith("summary: health=ok ami=up clients=0 users=0 calls=0 channels=0")
+    ipbx = 'ipbx xivo: link=up detail="Asterisk Call Manager 22.10.1" version=22.10.1'
+    assert answer[2] == f"{ipbx} channels=0 calls=0 bridges=0"
     # core services (directories, sheets) report as plugins too: find the info plugin's line
     [line] = [item for item in answer if item.startswith("plugin info:")]
     assert line.startswith("plugin info: state=loaded failures=0 address=127.0.0.1:")

@@ -61,10 +61,7 @@ def test_every_problem_is_reported_at_once_with_file_and_path(tmp_path: pathlib.
         in lines
     )
     assert f"{bad}: plugins -> opts -> depth: expected int, got 'deep'" in lines
-    assert (
-        f"{bad}: plugins -> opts -> colour: unknown key (expected one of: depth, token), "
-        "got 'red'" in lines
-    )
+    assert f"{bad}: plugins -> opts -> colour: unknown key (expected one of: depth, token)" in lines
     assert len(lines) == 4
 
 

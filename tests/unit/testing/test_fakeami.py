@@ -578,3 +578,10 @@ def test_wait_for_action_times_out_with_what_it_saw(fake: FakeAmi) -> None:
     with pytest.raises(AssertionError, match=r"no Ping action #1 .*'Login'"):
         fake.wait_for_action("Ping", timeout=0.05)
     conn.close()
+
+
+def test_nodelay_turns_nagle_off_as_asterisk_does() -> None:
+    with FakeAmi(nodelay=True) as fake, socket.create_connection(fake.address) as sock:
+        sock.recv(100)  # the banner: the session exists
+        (session,) = fake._sessions
+        assert session.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
