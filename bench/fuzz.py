@@ -3,16 +3,19 @@
 Run from the repository root:
 
     python bench/fuzz.py                          # every target, 100,000 examples per property
-    python bench/fuzz.py --target ami_parser cti --examples 20000 --jobs 2
+    python bench/fuzz.py --examples 100000 --split --jobs 2 --budget 120
+    python bench/fuzz.py --target ami_parser cti --examples 20000 --seed 7
 
 A target is a file `tests/fuzz/test_<target>.py`; its property tests (the `@given` ones) run
 through pytest with `CTID_FUZZ_EXAMPLES` set, which every fuzz test's settings obey, so a long
 run checks exactly the invariants the suite checks, on the strategies of
 `ctid.testing.strategies` (tests/conftest.py patches gevent in, as for the suite). No example
 database: each run starts fresh (`--seed` repeats one). With `--split`, `--examples` is per
-target, shared evenly by its properties; `--jobs N` runs the targets in N processes.
-Printed per property: examples run (calls of the test body, shrinking included), outcome, wall
-time; for a failure, Hypothesis' minimal reproducer. Exit status 1 if any property failed.
+target, shared evenly by its properties; `--budget S` stops a property after S seconds (it is
+reported `budget`, with the examples it ran); `--jobs N` runs the targets in N processes.
+Printed per property as it ends: examples run (calls of the test body, shrinking included),
+outcome, wall time; for a failure, Hypothesis' minimal reproducer. Then one line per target.
+Exit status 1 if any property failed.
 
 `--atheris SECONDS` runs instead a coverage-guided (libFuzzer) fuzzing of the AMI parser, when
 atheris is installed (the `bench` extra).
@@ -41,6 +44,7 @@ from ctid.testing.strategies import EXAMPLES_VARIABLE
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FUZZ = ROOT / "tests" / "fuzz"
 REPRODUCER_MARKS = ("Falsifying example", "Failing test case")
+BUDGET = "time budget spent"
 
 
 def targets() -> list[str]:
@@ -48,10 +52,17 @@ def targets() -> list[str]:
     return sorted(path.stem.removeprefix("test_") for path in FUZZ.glob("test_*.py"))
 
 
-class Recorder:
-    """A pytest plugin: keeps only property tests, counts their examples, records outcomes."""
+def properties(name: str) -> int:
+    """How many properties a target file holds (its `@given` tests)."""
+    return max(1, (FUZZ / f"test_{name}.py").read_text(encoding="utf-8").count("\n@given("))
 
-    def __init__(self) -> None:
+
+class Recorder:
+    """A pytest plugin: keeps only property tests, counts their examples, stops each at its time
+    budget, and prints each outcome as it comes."""
+
+    def __init__(self, budget: float | None) -> None:
+        self.budget = budget
         self.counts: dict[str, int] = {}
         self.results: list[dict[str, Any]] = []
 
@@ -66,40 +77,67 @@ class Recorder:
 
     def _counting(self, nodeid: str, test: Callable[..., Any]) -> Callable[..., Any]:
         self.counts[nodeid] = 0
+        deadline: list[float] = []
 
         def counted(*args: Any, **kwargs: Any) -> Any:
+            if not deadline:
+                deadline.append(time.monotonic() + (self.budget or float("inf")))
+            elif time.monotonic() > deadline[0]:
+                # Hypothesis lets a skip through at once: no shrinking, the next test runs.
+                pytest.skip(BUDGET)
             self.counts[nodeid] += 1
             return test(*args, **kwargs)
 
         return counted
 
+    def pytest_collectreport(self, report: Any) -> None:
+        if report.failed:  # a target that does not import is a failure, not an empty run
+            result = {"test": f"{report.nodeid}::<collect>", "examples": 0, "outcome": "failed"}
+            result.update(seconds=0.0, reproducer=report.longreprtext[-2000:])
+            self.results.append(result)
+            print(line(result), flush=True)
+
     def pytest_runtest_logreport(self, report: Any) -> None:
         if report.when != "call" and report.passed:
             return
-        self.results.append(
-            {
-                "test": report.nodeid,
-                "examples": self.counts.get(report.nodeid, 0),
-                "outcome": report.outcome,
-                "seconds": round(report.duration, 1),
-                "reproducer": reproducer(report.longreprtext) if report.failed else "",
-            }
-        )
+        outcome = "budget" if report.skipped and BUDGET in str(report.longrepr) else report.outcome
+        result = {
+            "test": report.nodeid,
+            "examples": self.counts.get(report.nodeid, 0),
+            "outcome": outcome,
+            "seconds": round(report.duration, 1),
+            "reproducer": reproducer(report.longreprtext) if report.failed else "",
+        }
+        self.results.append(result)
+        print(line(result), flush=True)
 
 
 def reproducer(text: str) -> str:
     """Hypothesis' minimal failing example and the error, out of a pytest failure report."""
     lines = [line.removeprefix("E").strip() for line in text.splitlines()]
     errors = [line for line in lines if line.split(":", 1)[0].endswith(("Error", "Exception"))]
-    for index, line in enumerate(lines):
-        if line.startswith(REPRODUCER_MARKS):
-            block = [line]
+    for index, text_line in enumerate(lines):
+        if text_line.startswith(REPRODUCER_MARKS):
+            block = [text_line]
             for follow in lines[index + 1 :]:
                 block.append(follow)
                 if follow == ")":
                     break
             return "\n".join(errors[-1:] + block)
     return "\n".join(errors[-1:]) or text[-2000:]
+
+
+def line(result: dict[str, Any]) -> str:
+    """One property's outcome, and its reproducer below it."""
+    name = result["test"].removeprefix("tests/fuzz/test_")
+    rate = result["examples"] / result["seconds"] if result["seconds"] else 0
+    text = (
+        f"{name:<92} {result['examples']:>9} {result['outcome']:>8} "
+        f"{result['seconds']:>8.1f} {rate:>6.0f}"
+    )
+    if result["reproducer"]:
+        text += "\n    " + result["reproducer"].replace("\n", "\n    ")
+    return text
 
 
 @contextlib.contextmanager
@@ -115,73 +153,64 @@ def environment(examples: int) -> Iterator[None]:
             os.environ[EXAMPLES_VARIABLE] = old
 
 
-def properties(name: str) -> int:
-    """How many properties a target file holds (its `@given` tests)."""
-    return max(1, (FUZZ / f"test_{name}.py").read_text(encoding="utf-8").count("\n@given("))
-
-
-def run(names: list[str], examples: int, seed: int | None, split: bool) -> list[dict[str, Any]]:
+def run(options: argparse.Namespace) -> list[dict[str, Any]]:
     """Run the targets' properties in this process, one pytest session per target (the example
     count is read when a test module is imported); one result per property."""
     # The fuzz tests build their settings at import, from the profile loaded now.
     settings.register_profile("ctid-fuzz-bench", database=None, print_blob=True)
     settings.load_profile("ctid-fuzz-bench")
-    recorder = Recorder()
-    for name in names:
-        arguments = [str(FUZZ / f"test_{name}.py"), "-q", "-p", "no:cacheprovider"]
-        arguments += ["-o", "timeout=0", "--no-header"]
-        if seed is not None:
-            arguments.append(f"--hypothesis-seed={seed}")
-        count = -(-examples // properties(name)) if split else examples
+    recorder = Recorder(options.budget)
+    for name in options.target:
+        # The recorder prints the outcomes: pytest's own terminal output would only interleave.
+        arguments = [str(FUZZ / f"test_{name}.py"), "-p", "no:cacheprovider", "-p", "no:terminal"]
+        # No test timeout; pyproject's addopts less `-ra`, a terminal option.
+        arguments += ["-o", "timeout=0", "-o", "addopts=--strict-markers --import-mode=importlib"]
+        if options.seed is not None:
+            arguments.append(f"--hypothesis-seed={options.seed}")
+        count = options.examples
+        if options.split:
+            count = -(-count // properties(name))
         with environment(count):
             pytest.main(arguments, plugins=[recorder])
     return recorder.results
 
 
-def run_jobs(
-    names: list[str], examples: int, seed: int | None, split: bool, jobs: int
-) -> list[dict[str, Any]]:
-    """Split the targets over `jobs` processes (one core each); gather their results."""
-    shares = [names[index::jobs] for index in range(jobs) if names[index::jobs]]
+def run_jobs(options: argparse.Namespace) -> list[dict[str, Any]]:
+    """Split the targets over `--jobs` processes (one core each); gather their results."""
+    # Balanced by property count, since a budget bounds each property's time.
+    loads: list[list[str]] = [[] for _ in range(options.jobs)]
+    for name in sorted(options.target, key=properties, reverse=True):
+        min(loads, key=lambda share: sum(map(properties, share))).append(name)
+    shares = [share for share in loads if share]
+    common = ["--examples", str(options.examples), "--jobs", "1"]
+    common += ["--seed", str(options.seed)] if options.seed is not None else []
+    common += ["--budget", str(options.budget)] if options.budget is not None else []
+    common += ["--split"] if options.split else []
     with tempfile.TemporaryDirectory() as scratch:
         outputs = [pathlib.Path(scratch) / f"{index}.json" for index in range(len(shares))]
         workers = [
             subprocess.Popen(
-                [sys.executable, __file__, "--examples", str(examples), "--jobs", "1",
-                 "--json", str(output), "--target", *share,
-                 *(["--seed", str(seed)] if seed is not None else []),
-                 *(["--split"] if split else [])],
-                stdout=subprocess.DEVNULL,
+                [sys.executable, __file__, *common, "--json", str(output), "--target", *share]
             )
             for share, output in zip(shares, outputs, strict=True)
-        ]  # fmt: skip
+        ]
         for worker in workers:
             worker.wait()
         return [result for output in outputs for result in json.loads(output.read_text())]
 
 
 def report(results: list[dict[str, Any]], wall: float) -> int:
-    """Print one line per property (and reproducers), then per target; the exit status."""
-    print(f"{'property':<92} {'examples':>9} {'outcome':>8} {'seconds':>8} {'ex/s':>6}")
-    for result in results:
-        name = result["test"].removeprefix("tests/fuzz/test_")
-        rate = result["examples"] / result["seconds"] if result["seconds"] else 0
-        print(
-            f"{name:<92} {result['examples']:>9} {result['outcome']:>8} "
-            f"{result['seconds']:>8.1f} {rate:>6.0f}"
-        )
-        if result["reproducer"]:
-            print("    " + result["reproducer"].replace("\n", "\n    "))
+    """Print one line per target after the properties' lines; the exit status."""
     by_target: dict[str, list[dict[str, Any]]] = {}
     for result in results:
         target = result["test"].removeprefix("tests/fuzz/test_").split(".py::", 1)[0]
         by_target.setdefault(target, []).append(result)
     print(f"\n{'target':<20} {'examples':>9} {'failed':>7} {'seconds':>8}")
     for target, found in sorted(by_target.items()):
-        failures = sum(r["outcome"] != "passed" for r in found)
+        failures = sum(r["outcome"] == "failed" for r in found)
         seconds = sum(r["seconds"] for r in found)
         print(f"{target:<20} {sum(r['examples'] for r in found):>9} {failures:>7} {seconds:>8.0f}")
-    failed = [r for r in results if r["outcome"] != "passed"]
+    failed = [r for r in results if r["outcome"] == "failed"]
     print(
         f"{len(results)} properties, {len(failed)} failed, "
         f"{sum(r['examples'] for r in results)} examples run, {wall:.0f} s wall"
@@ -238,6 +267,7 @@ def main() -> int:
     parser.add_argument(
         "--split", action="store_true", help="--examples per target, shared by its properties"
     )
+    parser.add_argument("--budget", type=float, help="seconds after which a property stops")
     parser.add_argument("--jobs", type=int, default=1, help="processes (targets are split)")
     parser.add_argument("--seed", type=int, default=None, help="Hypothesis seed, to repeat a run")
     parser.add_argument(
@@ -248,8 +278,9 @@ def main() -> int:
     if options.atheris:
         atheris_ami_parser(options.atheris)
     started = time.monotonic()
-    arguments = (options.target, options.examples, options.seed, options.split)
-    results = run_jobs(*arguments, options.jobs) if options.jobs > 1 else run(*arguments)
+    if options.json is None:
+        print(f"{'property':<92} {'examples':>9} {'outcome':>8} {'seconds':>8} {'ex/s':>6}")
+    results = run_jobs(options) if options.jobs > 1 else run(options)
     if options.json is not None:
         options.json.write_text(json.dumps(results))
         return 0

@@ -217,8 +217,10 @@ def run(
 
 
 def seen_text(message: dict[str, Any]) -> str:
-    """A message as text, a sheet's XML payload decoded."""
-    text = json.dumps(message, ensure_ascii=False)
+    """A message as text, a sheet's XML payload decoded. The session id is left out: it is
+    random, and a random token may spell a tenant's tag ("…qqb…") by chance."""
+    shown = {key: value for key, value in message.items() if key != "sessionid"}
+    text = json.dumps(shown, ensure_ascii=False)
     if message.get("class") == "sheet" and message.get("serial") == "xml":
         text += decode_xml_payload(message["payload"], message["compressed"]).decode("utf-8")
     return text
