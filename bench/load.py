@@ -168,7 +168,9 @@ def write_config(
             },
         },
     }
-    (directory / "50-bench.yml").write_text(json.dumps(config))
+    path = directory / "50-bench.yml"
+    path.touch(mode=0o600)  # it holds secrets: the daemon warns about a file others can read
+    path.write_text(json.dumps(config))
 
 
 # --- measuring a process through /proc --------------------------------------------------------

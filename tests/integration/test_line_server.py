@@ -5,6 +5,7 @@ import pathlib
 import socket
 import ssl
 import subprocess
+import tracemalloc
 from collections.abc import Iterator
 
 import pytest
@@ -112,6 +113,24 @@ def test_an_idle_connection_is_written_at_once_and_the_rest_follows_in_order(
             assert chunk, "closed early"
             received += chunk
         assert received == big + b"after\n"
+
+
+def test_what_the_kernel_does_not_take_is_queued_without_a_copy(server: LineServer) -> None:
+    # One push to many clients that read slowly must stay one buffer, not one copy each.
+    with contextlib.ExitStack() as stack:
+        for _ in range(8):
+            sock = stack.enter_context(socket.create_connection(server.address))
+            read_until(sock, b"hello\n")  # then never read again
+        connections = wait_until(lambda: len(server.connections) == 8 and list(server.connections))
+        push = bytes(16 * 1024 * 1024)
+        tracemalloc.start()
+        try:
+            assert all(connection.send(push) for connection in connections)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert all(connection.queued == 1 for connection in connections)
+        assert peak < len(push)  # without views: 8 copies of what the kernel left, ~100 MB
 
 
 def test_a_half_closed_peer_gets_its_answers_and_its_last_line_counts(server: LineServer) -> None:
