@@ -129,6 +129,7 @@ class Ctid:
             max_line=limits["max_line"],
             queue_size=limits["client_queue"],
             socket_timeout=timeouts["socket"],
+            dead_peer=timeouts["dead_peer"],
         )
         server.start()
         self._servers.append(server)
@@ -154,6 +155,7 @@ class Ctid:
                 max_line=limits["max_line"],
                 queue_size=limits["client_queue"],
                 socket_timeout=timeouts["socket"],
+                dead_peer=timeouts["dead_peer"],
             )
 
     def shutdown(self, timeout: float) -> None:

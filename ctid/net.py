@@ -309,6 +309,31 @@ class LineConnection:
         return batch, None
 
 
+KEEPALIVE_PROBES = 4
+
+
+def detect_dead_peer(sock: socket.socket, within: float) -> None:
+    """Have the kernel drop the connection when its peer is gone for good (a desktop unplugged,
+    a laptop asleep, a NAT entry expired): no FIN ever comes, and a client that only listens
+    sends nothing, so without this its session would stay forever (and, under the `refuse`
+    session policy, keep its user out). Keepalive probes start after half of `within` of
+    silence; TCP_USER_TIMEOUT bounds unacknowledged writes the same way."""
+    idle = max(1, int(within / 2))
+    interval = max(1, int((within - idle) / KEEPALIVE_PROBES))
+    options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+    if hasattr(socket, "TCP_KEEPIDLE"):  # Linux; elsewhere the system's keepalive times apply
+        options += [
+            (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle),
+            (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, interval),
+            (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, KEEPALIVE_PROBES),
+        ]
+    if hasattr(socket, "TCP_USER_TIMEOUT"):
+        options.append((socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(within * 1000)))
+    for level, option, value in options:
+        with contextlib.suppress(OSError):  # the peer may already be gone: the reader sees it
+            sock.setsockopt(level, option, value)
+
+
 class LineServer:
     """A TCP (or TLS) server of line-framed connections with bounds on everything."""
 
@@ -324,6 +349,7 @@ class LineServer:
         max_line: int = 65536,
         queue_size: int = 2000,
         socket_timeout: float = 10.0,
+        dead_peer: float = 120.0,
     ) -> None:
         self.name = name
         self.factory = handler_factory
@@ -331,6 +357,7 @@ class LineServer:
         self.max_line = max_line
         self.queue_size = queue_size
         self.socket_timeout = socket_timeout
+        self.dead_peer = dead_peer
         self.connections: set[LineConnection] = set()
         self._pool = gevent.pool.Pool(max_connections)
         self._server = gevent.server.StreamServer((address, port), self._handle, spawn=self._pool)
@@ -364,9 +391,13 @@ class LineServer:
         self._pool.join(timeout=timeout)
         self._pool.kill(block=False)
 
-    def update_limits(self, *, max_line: int, queue_size: int, socket_timeout: float) -> None:
-        """Apply reloaded bounds; existing connections keep their queue, the rest applies now."""
+    def update_limits(
+        self, *, max_line: int, queue_size: int, socket_timeout: float, dead_peer: float
+    ) -> None:
+        """Apply reloaded bounds; existing connections keep their queue and keepalive, the rest
+        applies now."""
         self.max_line, self.queue_size, self.socket_timeout = max_line, queue_size, socket_timeout
+        self.dead_peer = dead_peer
 
     def _handle(self, sock: socket.socket, peer: tuple[str, int]) -> None:
         # The writer already batches what is queued into one send; Nagle would only hold a
@@ -374,6 +405,7 @@ class LineServer:
         # listen acknowledge late (delayed ACK): ~40 ms added to a sheet right after a push.
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        detect_dead_peer(sock, self.dead_peer)
         if self.ssl_context is not None:
             try:
                 with gevent.Timeout(self.socket_timeout):

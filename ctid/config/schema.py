@@ -140,6 +140,14 @@ TIMEOUTS = vol.Schema(
         Opt("login", default=5.0, description="a CTI client must log in within this"): (
             positive_duration
         ),
+        Opt(
+            "dead_peer",
+            default=120.0,
+            description="a client whose host vanished is dropped within this (TCP keepalive)",
+        ): vol.All(
+            positive_duration,
+            vol.Range(min=10.0, max=86400.0, msg="expected a duration between 10s and 24h"),
+        ),
         Opt("stop", default=5.0, description="graceful stop budget before exit"): positive_duration,
         Opt("query", default=1.0, description="default deadline of query hooks"): positive_duration,
     }

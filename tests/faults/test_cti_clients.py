@@ -272,3 +272,37 @@ def read_to_end(sock: socket.socket, timeout: float = 5) -> bytes:
     while chunk := sock.recv(65536):
         data += chunk
     return data
+
+
+def keepalive_of(sock: socket.socket) -> tuple[int, int, int, int, int]:
+    """The dead-peer options of a socket: keepalive on, idle, interval, probes, user timeout."""
+    return (
+        sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),
+        sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),
+        sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL),
+        sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT),
+        sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT),
+    )
+
+
+def test_a_client_whose_host_vanishes_is_left_to_the_kernel_to_detect_within_dead_peer(
+    site: Site,
+) -> None:
+    # A desktop unplugged sends no FIN and a listening client sends nothing: only TCP keepalive
+    # (and the user timeout on unacknowledged pushes) can tell. Loopback never loses a peer, so
+    # the test checks what the kernel was asked: probes from half the time on, dropped within it.
+    daemon = site.start(timeouts={"dead_peer": "40s"})
+    site.client("alice")
+    hub = daemon.objects["cti"].service.hub
+    server = daemon.objects["cti"].servers["cti"]
+    wait_until(lambda: len(hub.sessions()) == 1 and server.connections, message="logged in")
+    (connection,) = server.connections
+    assert keepalive_of(connection.sock) == (1, 20, 5, 4, 40_000)
+    # A reload applies to the connections accepted after it.
+    site.config["timeouts"] = {"dead_peer": "2m"}
+    assert daemon.reload() is True
+    site.client("bob")
+    wait_until(lambda: len(server.connections) == 2, message="second client")
+    (newer,) = server.connections - {connection}
+    assert keepalive_of(newer.sock) == (1, 60, 15, 4, 120_000)
+    assert keepalive_of(connection.sock) == (1, 20, 5, 4, 40_000)

@@ -40,6 +40,21 @@ def test_durations_accept_units() -> None:
     assert config.data["timeouts"]["socket"] == 3.0
 
 
+def test_dead_peer_detection_is_bounded_to_what_tcp_keepalive_can_do() -> None:
+    assert validate(read_mapping({})).data["timeouts"]["dead_peer"] == 120.0
+    assert validate(read_mapping({"timeouts": {"dead_peer": "5m"}})).data["timeouts"] == {
+        **validate(read_mapping({})).data["timeouts"],
+        "dead_peer": 300.0,
+    }
+    for wrong in ("2s", "25h"):
+        with pytest.raises(ConfigError) as caught:
+            validate(read_mapping({"timeouts": {"dead_peer": wrong}}, "50-site.yml"))
+        [problem] = caught.value.problems
+        assert str(problem).startswith(
+            "50-site.yml: timeouts -> dead_peer: expected a duration between 10s and 24h"
+        )
+
+
 def test_every_problem_is_reported_at_once_with_file_and_path(tmp_path: pathlib.Path) -> None:
     (tmp_path / "10-ok.yml").write_text("plugins: {opts: {enabled: true}}\n")
     (tmp_path / "99-bad.yml").write_text(
