@@ -65,6 +65,8 @@ class CallEvent:
     """Extension dialled or entered."""
     did: str = ""
     """The DID for calls that entered an incoming context (`xivo-did`)."""
+    incoming_context: str = ""
+    """The incoming context the call entered with that DID (one of `incoming_contexts`)."""
     caller_num: str = ""
     caller_name: str = ""
     caller_rdnis: str = ""

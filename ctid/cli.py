@@ -96,19 +96,25 @@ def _report(error: ConfigError) -> int:
     return EXIT_CONFIG
 
 
+def _print_warnings(raw: RawConfig) -> None:
+    for warning in raw.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
 def _check(args: argparse.Namespace) -> int:
     directory, reader = _reader(args)
     raw = reader()
-    for warning in raw.warnings:  # printed whether or not the config is valid
-        print(f"warning: {warning}", file=sys.stderr)
     try:
-        loaded = load(lambda: raw)
+        loaded = load(lambda: raw)  # adds the warnings of the cross-section checks
         Daemon(loaded, reader).check()  # hook names, signatures, registration conflicts
     except ConfigError as error:
+        _print_warnings(raw)  # printed whether or not the config is valid
         return _report(error)
     except (plugins.PluginError, StartError) as exc:
+        _print_warnings(raw)
         print(exc, file=sys.stderr)
         return EXIT_CONFIG
+    _print_warnings(raw)
     print(f"{directory}: valid; plugins enabled: {', '.join(loaded.config.plugin_names) or 'none'}")
     return EXIT_OK
 

@@ -187,15 +187,16 @@ class Daemon:
         """Re-read the config; apply it if valid, else log every problem and keep the old one."""
         log.info("reloading configuration")
         raw = self._reader()
-        _warn(raw)
         asked = enabled_plugins(raw)
         running = {name: obj for name, obj in self.objects.items() if name in asked}
         try:
             loaded = load(lambda: raw, running)
         except ConfigError as error:
+            _warn(raw)
             for problem in error.problems:
                 log.error("config not reloaded: %s", problem)
             return False
+        _warn(raw)
         if set(asked) != set(self.objects):
             log.warning(
                 "enabling or disabling plugins needs a restart (asked: %s; running: %s)",

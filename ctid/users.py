@@ -141,6 +141,7 @@ class UserDirectory:
         self._by_interface: dict[str, User] = {}
         self._by_extension: dict[tuple[str, str], User] = {}
         self._by_agent: dict[str, User] = {}
+        self._contexts: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -178,6 +179,12 @@ class UserDirectory:
                 self._by_extension.setdefault((line.number, line.context), user)
             if user.agent:
                 self._by_agent.setdefault(user.agent, user)
+        self._contexts = frozenset(line.context for user in users.values() for line in user.lines)
+
+    @property
+    def contexts(self) -> frozenset[str]:
+        """Every context where some user has a line: the tenants' contexts."""
+        return self._contexts
 
     def all(self) -> Mapping[str, User]:
         """Every user by id (read-only)."""

@@ -99,6 +99,7 @@ class Call:
     contexts: set[str] = dataclasses.field(default_factory=set)
     dialplan: dict[str, str] = dataclasses.field(default_factory=dict)
     did: str = ""
+    incoming_context: str = ""
     direction: str = "internal"
     origin: str = "internal"
     queue: str = ""
@@ -142,6 +143,7 @@ class Call:
             direction=self.direction,
             origin=self.origin,
             did=self.did,
+            incoming_context=self.incoming_context,
             queue=self.queue,
             dialplan=dict(self.dialplan),
         )
@@ -295,6 +297,8 @@ class CallInfo:
     did: str
     queue: str
     dialplan: dict[str, str]
+    incoming_context: str = ""
+    """The incoming context the call came in through, with its DID."""
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict copy."""

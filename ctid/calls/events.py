@@ -72,6 +72,7 @@ class CallEventFactory:
             context=channel.context,
             exten=channel.exten,
             did=call.did,
+            incoming_context=call.incoming_context,
             caller_num=channel.caller_num,
             caller_name=channel.caller_name,
             caller_rdnis=dialplan.get(RDNIS_KEY, ""),

@@ -175,6 +175,7 @@ class CallModel:
         if context in self._incoming and not call.entered_incoming:
             call.entered_incoming = True
             call.did = channel.exten
+            call.incoming_context = context
             call.origin = "did"
             if call.direction == "internal":
                 call.direction = "incoming"

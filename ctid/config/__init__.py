@@ -15,7 +15,7 @@ from typing import Any
 
 import voluptuous as vol
 
-from ctid.config.crosscheck import cross_check
+from ctid.config.crosscheck import cross_check, cross_warnings
 from ctid.config.loader import RawConfig, read_directory, read_mapping
 from ctid.config.problems import EXIT_CONFIG, ConfigError, ConfigProblem, from_invalid
 from ctid.config.schema import CORE
@@ -101,6 +101,9 @@ def validate(
         problems += from_invalid(error, raw.data, CORE, raw.origin)
     else:
         problems += cross_check(data, raw.origin)
+        raw.warnings.extend(
+            warning for warning in cross_warnings(data, raw.origin) if warning not in raw.warnings
+        )
     for name, why in (plugin_errors or {}).items():
         path = ("plugins", name)
         problems.append(ConfigProblem(raw.origin(path), path, "a plugin that loads", why))

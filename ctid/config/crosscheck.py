@@ -24,6 +24,12 @@ def cross_check(data: Mapping[str, Any], origin: Origin) -> list[ConfigProblem]:
     )
 
 
+def cross_warnings(data: Mapping[str, Any], origin: Origin) -> list[str]:
+    """What a valid config probably does not mean: printed by check-config, logged at start
+    and reload."""
+    return sheets.tenant_warnings(data, origin)
+
+
 def _problem(origin: Origin, path: tuple[str, ...], expected: str, found: str) -> ConfigProblem:
     return ConfigProblem(origin(path), path, expected, found)
 

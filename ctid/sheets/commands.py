@@ -48,6 +48,13 @@ class InfoSheetCommand:
         if not definitions:
             raise InfoCommandError(f"no sheet is configured for {where}")
         event = live_event(self._ctid.ipbx, where, args[1], args[2] if len(args) == 3 else "")
+        if not any(definition.takes(event) for definition in definitions):
+            names = ", ".join(definition.name for definition in definitions)
+            raise InfoCommandError(
+                f"the call (DID {event.did or '-'}, incoming context "
+                f"{event.incoming_context or '-'}) meets the dids/incoming_contexts conditions "
+                f"of no sheet of {where} ({names})"
+            )
         return [line for sheet in self._engine.fire(event, definitions) for line in describe(sheet)]
 
 
@@ -104,6 +111,7 @@ def live_event(ipbx: Ipbx, where: str, name: str, peer_name: str) -> CallEvent:
         context=channel.context,
         exten=channel.exten,
         did=call.did if call else "",
+        incoming_context=call.incoming_context if call else "",
         caller_num=channel.caller_num,
         caller_name=channel.caller_name,
         caller_rdnis=dialplan.get(RDNIS_KEY, ""),

@@ -18,6 +18,7 @@ from typing import Any
 import voluptuous as vol
 
 from ctid.callevents import CUSTOM_PREFIX, WHERE_VALUES, is_where
+from ctid.calls.patterns import pattern_problem
 from ctid.config.problems import ConfigProblem
 from ctid.config.validators import between, duration, positive_duration, string_list
 from ctid.sheets import urlauto
@@ -59,6 +60,19 @@ def line(kinds: tuple[str, ...]) -> Callable[[Any], list[str]]:
     return check
 
 
+def numbers(value: Any) -> list[str]:
+    """DIDs as numbers or Asterisk patterns (`_0145XXXXXX`); see ctid.calls.patterns."""
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(item, int | float) for item in items):
+        # YAML reads 0145… as a number (even as octal): the leading zeros would be lost.
+        raise vol.Invalid("expected numbers in quotes ('0145001234'): YAML drops leading zeros")
+    entries = string_list(value)
+    for entry in entries:
+        if trouble := pattern_problem(entry):
+            raise vol.Invalid(f"{trouble}: {entry!r}")
+    return entries
+
+
 def urlauto_template(value: Any) -> str:
     """An urlauto string written in the config (see ctid.sheets.urlauto.problem)."""
     if not isinstance(value, str) or not value.strip():
@@ -80,6 +94,16 @@ CONDITIONS = vol.Schema(
         Opt("profiles", default=[], description="only users of one of these profiles"): (
             string_list
         ),
+        Opt(
+            "dids",
+            default=[],
+            description="only calls that came in on one of these DIDs (numbers or _patterns)",
+        ): numbers,
+        Opt(
+            "incoming_contexts",
+            default=[],
+            description="only calls that came in through one of these incoming contexts",
+        ): string_list,
     }
 )
 
@@ -178,6 +202,40 @@ def cross_check(data: Mapping[str, Any], origin: Origin) -> list[ConfigProblem]:
         problems += _definition(definition, data["profiles"], base, origin)
         problems += _forms(definition["sheet_qtui"], (*base, "sheet_qtui"), origin)
     return problems
+
+
+def tenant_warnings(data: Mapping[str, Any], origin: Origin) -> list[str]:
+    """`incomingdid` sheets that reach nobody, or (under context separation) one tenant's users
+    with every tenant's DID calls. Such a call has only been in an incoming context, where no
+    user has a line, and its destination is not known yet."""
+    sheets, separated = data["sheets"], data["parting"]["context_separation"]
+    tenants = {line["context"] for user in data["users"] for line in user.get("lines", [])}
+    warnings = []
+    for name in sorted(set(sheets["events"].get("incomingdid", [])) & set(sheets["definitions"])):
+        conditions = sheets["definitions"][name]["conditions"]
+        path = ("sheets", "definitions", name, "conditions")
+        where = f"{origin(path)}: {' -> '.join(path)}: the incomingdid sheet {name!r}"
+        if conditions["whom"] in ("dest", "all-context"):
+            warnings.append(
+                f"{where} reaches nobody with whom: {conditions['whom']} (a DID call has no "
+                "destination yet, and no user has a line in its incoming context); use whom: "
+                "all with the tenant's contexts"
+            )
+        elif not conditions["contexts"] and separated:
+            warnings.append(
+                f"{where} reaches nobody under context separation: name the tenant's "
+                "contexts under `contexts`"
+            )
+        elif separated and not conditions["dids"] and not conditions["incoming_contexts"]:
+            others = sorted(tenants - set(conditions["contexts"]))
+            if others:
+                warnings.append(
+                    f"{where} pops at the users of {', '.join(conditions['contexts'])} for "
+                    f"every tenant's DID calls (users also have lines in {', '.join(others)}): "
+                    "name its DIDs under `dids` or its incoming contexts under "
+                    "`incoming_contexts`"
+                )
+    return warnings
 
 
 def _problem(origin: Origin, path: tuple[str, ...], expected: str, found: str) -> ConfigProblem:

@@ -142,6 +142,9 @@ class SheetEngine:
 
     def fire(self, event: CallEvent, definitions: Sequence[Definition]) -> list[Sheet]:
         """Render, record, deliver and act on each definition for one event (in this greenlet)."""
+        definitions = [definition for definition in definitions if definition.takes(event)]
+        if not definitions:
+            return []
         if event.where == "incomingdid":
             event = self._waits.wait(event, self.book.dialplan_wait, self._ctid.ipbx.dialplan_of)
         values = gather(
@@ -158,7 +161,7 @@ class SheetEngine:
             spec = recipients(
                 definition.whom, definition.contexts, definition.profiles, event, dest
             )
-            sheet = build_sheet(definition, event, values, spec)
+            sheet = build_sheet(definition, event, values, spec, self._ctid.users.contexts)
             self.state.rendered(sheet)
             self._hooks.notify("ctid_sheet_rendered", sheet=sheet)
             self._actions.run(definition.server_actions, values, definition.name)

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ctid.callevents import CallEvent
+from ctid.calls.patterns import compile_patterns, matches
 from ctid.sheets import urlauto
 from ctid.sheets.config import read_form
 from ctid.sheets.model import Recipients, Sheet, SheetForm, SheetLine
@@ -63,6 +64,25 @@ class Definition:
     action_info: tuple[Line, ...]
     forms: tuple[SheetForm, ...]
     server_actions: tuple[ServerAction, ...]
+    dids: re.Pattern[str] | None = None
+    """Condition: the DIDs (numbers and patterns, compiled) the call must have come in on."""
+    incoming_contexts: frozenset[str] = frozenset()
+    """Condition: the incoming contexts the call must have come in through."""
+
+    def takes(self, event: CallEvent) -> bool:
+        """Whether the call of `event` passes the call conditions (`dids`, `incoming_contexts`)."""
+        if self.incoming_contexts and event.incoming_context not in self.incoming_contexts:
+            return False
+        return self.dids is None or matches(self.dids, event.did)
+
+    def scope(self, event: CallEvent, tenants: frozenset[str]) -> frozenset[str]:
+        """The tenant scope of the sheet: the call's contexts. A call that has been in no
+        tenant's context yet (only in an incoming context: `incomingdid`) gets the
+        definition's `contexts` instead, the operator naming whose DID call it is; a call
+        already in a tenant's context never reaches another tenant through them."""
+        if self.contexts and not event.contexts & tenants:
+            return event.contexts | frozenset(self.contexts)
+        return event.contexts
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -106,6 +126,8 @@ def _definition(name: str, options: Mapping[str, Any]) -> Definition:
         action_info=tuple(Line(*item) for item in options["action_info"]),
         forms=_forms(name, options["sheet_qtui"]),
         server_actions=tuple(ServerAction(**action) for action in options["server_actions"]),
+        dids=compile_patterns(conditions["dids"]) if conditions["dids"] else None,
+        incoming_contexts=frozenset(conditions["incoming_contexts"]),
     )
 
 
@@ -168,9 +190,13 @@ def _lines(lines: Sequence[Line], values: Values) -> tuple[SheetLine, ...]:
 
 
 def build_sheet(
-    definition: Definition, event: CallEvent, values: Values, recipients: Recipients
+    definition: Definition,
+    event: CallEvent,
+    values: Values,
+    recipients: Recipients,
+    tenants: frozenset[str] = frozenset(),
 ) -> Sheet:
-    """One definition rendered for one event."""
+    """One definition rendered for one event (`tenants`: the contexts where users have lines)."""
     return Sheet(
         name=definition.name,
         where=event.where,
@@ -180,9 +206,7 @@ def build_sheet(
         linkedid=event.linkedid,
         sequence=event.sequence,
         time=event.time,
-        # The operator's condition contexts widen the tenant scope: an incomingdid call has
-        # only been in the incoming context, where no user has a line.
-        contexts=event.contexts | frozenset(definition.contexts),
+        contexts=definition.scope(event, tenants),
         focus=definition.focus,
         compressed=definition.compressed,
         items=_lines(definition.sheet_info, values),

@@ -59,6 +59,7 @@ def test_check_config_accepts_the_shipped_config() -> None:
     result = ctid("check-config", "-c", str(SHIPPED))
     assert result.returncode == 0, result.stderr
     assert "plugins enabled: ami, fagi, announce" in result.stdout
+    assert "warning" not in result.stderr
 
 
 def test_config_dir_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -232,3 +233,26 @@ def test_pidfile_of_a_live_process_is_refused(
     assert result.returncode == 1
     assert "is ctid already running?" in result.stderr
     assert pidfile.read_text() == f"{os.getppid()}\n"  # the other daemon's file is left alone
+
+
+def test_check_config_warns_about_a_did_sheet_that_would_cross_tenants(
+    config_dir: pathlib.Path,
+) -> None:
+    line = {"context": "globex", "number": "1001", "interface": "PJSIP/globex-1001"}
+    (config_dir / "60-tenant.yml").write_text(
+        yaml.safe_dump({"users": [{"login": "bea", "lines": [line]}]})
+    )
+    result = ctid("check-config", "-c", str(config_dir))
+    assert result.returncode == 0, result.stderr  # valid: only a warning
+    sheets = config_dir / "30-sheets.yml"
+    assert (
+        f"warning: {sheets}: sheets -> definitions -> incoming_call -> conditions: the "
+        "incomingdid sheet 'incoming_call' pops at the users of default for every tenant's DID "
+        "calls (users also have lines in globex)"
+    ) in result.stderr
+    (config_dir / "70-dids.yml").write_text(
+        "sheets: {definitions: {incoming_call: {conditions: {dids: ['_0145XXXXXX']}}}}\n"
+    )
+    fixed = ctid("check-config", "-c", str(config_dir))
+    assert fixed.returncode == 0, fixed.stderr
+    assert "warning" not in fixed.stderr

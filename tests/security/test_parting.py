@@ -31,12 +31,32 @@ PASSWORD = "tenant-pw"
 HASH = hash_password(PASSWORD, n=2**4)
 COMMANDS = ["dial", "hangup", "transfer", "originate", "queueadd", "agentlogin"]
 LINE = [["Caller", "text", "", "{xivo-calleridname} {xivo-channel} {xivo-calledidname}"]]
+INCOMING = "from-extern"
+"""The incoming context every tenant's DIDs share (each tenant's DID sheet names its DIDs)."""
 SHEETS = {
-    "events": {"dial": ["ringing"], "link": ["talking"], "hangup": ["gone"]},
+    "dialplan_wait": 0,
+    "events": {
+        "dial": ["ringing", "first-tenant-rings"],
+        "link": ["talking"],
+        "hangup": ["gone"],
+        "incomingdid": [f"did-{tag}" for tag in TAGS],
+    },
     "definitions": {
         "ringing": {"conditions": {"whom": "dest"}, "sheet_info": LINE},
         "talking": {"conditions": {"whom": "all-context"}, "sheet_info": LINE},
         "gone": {"conditions": {"whom": "all"}, "sheet_info": LINE},
+        # Users of the first tenant only: a selection, never a way into other tenants' calls.
+        "first-tenant-rings": {
+            "conditions": {"whom": "all", "contexts": [f"ctx-{TAGS[0]}"]},
+            "sheet_info": LINE,
+        },
+        **{
+            f"did-{tag}": {
+                "conditions": {"whom": "all", "contexts": [f"ctx-{tag}"], "dids": [f"_0{t}99XX"]},
+                "sheet_info": LINE,
+            }
+            for t, tag in enumerate(TAGS)
+        },
     },
 }
 
@@ -82,6 +102,7 @@ def site_config(sizes: list[int]) -> dict[str, Any]:
         "users": users,
         "profiles": profiles,
         "sheets": SHEETS,
+        "incoming_contexts": [INCOMING],
         "plugins": {
             "cti": {"failure_delay": 0, "features_at_login": False, "queue_contexts": queues},
         },
@@ -130,6 +151,29 @@ class Feed:
         self.ingest("Hangup", **a, Cause="16")
         self.ingest("Hangup", **b, Cause="16")
 
+    def did_call(self, tenant: int, callee: int) -> None:
+        """An outside call on one of the tenant's DIDs: it enters the shared incoming context,
+        then the tenant's context, rings a user, and hangs up."""
+        n = next(self.serial)
+        linkedid = f"{TAGS[tenant]}.did.{n}"
+        trunk = {
+            **self.channel(tenant, callee, linkedid, "Ring"),
+            "Channel": f"PJSIP/trunk-{n:08x}",
+            "CallerIDNum": f"06{n:08d}",
+            "CallerIDName": f"{TAGS[tenant]} outside {n}",
+            "Context": INCOMING,
+            "Exten": f"0{tenant}99{n % 100:02d}",
+        }
+        self.ingest("Newchannel", **trunk)
+        self.ingest("Newexten", **trunk, Application="NoOp", AppData="")
+        trunk = {**trunk, "Context": f"ctx-{TAGS[tenant]}", "Exten": f"7{tenant}0{callee}"}
+        self.ingest("Newexten", **trunk, Application="Dial", AppData="")
+        user = self.channel(tenant, callee, linkedid, "Down")
+        self.ingest("Newchannel", **user)
+        self.ingest("DialBegin", **trunk, **{f"Dest{k}": v for k, v in user.items()})
+        self.ingest("Hangup", **user, Cause="16")
+        self.ingest("Hangup", **trunk, Cause="16")
+
     def member(self, tenant: int, index: int) -> None:
         self.ingest(
             "QueueMemberAdded",
@@ -153,6 +197,7 @@ Person = st.tuples(st.integers(0, 2), st.integers(0, 2))
 """(tenant, user), both taken modulo what exists."""
 OPERATIONS = st.one_of(
     st.tuples(st.just("call"), Person, st.integers(0, 2)),
+    st.tuples(st.just("did"), Person, st.integers(0, 2)),
     st.tuples(st.just("presence"), Person, st.sampled_from(["away", "donotdisturb"])),
     st.tuples(st.just("dnd"), Person, st.booleans()),
     st.tuples(st.just("chat"), Person, Person),
@@ -186,6 +231,8 @@ def run(
     me = clients[(t, i)]
     if kind == "call":
         feed.call(t, i, arg % sizes[t])
+    elif kind == "did":
+        feed.did_call(t, arg % sizes[t])
     elif kind == "presence":
         me.request({"class": "availstate", "availstate": arg})
     elif kind == "dnd":
@@ -266,3 +313,41 @@ def test_no_message_of_any_class_crosses_tenants(sizes: list[int], operations: l
                     for m in c.received
                     if "replyid" not in m
                 )
+            if op[0] == "did":
+                t = op[1][0] % len(sizes)
+                mine = [c for (o, _), c in clients.items() if o == t]
+                assert any(
+                    m.get("class") == "sheet" and f"{TAGS[t]} outside" in seen_text(m)
+                    for c in mine
+                    for m in c.received
+                )
+
+
+def sheets_seen(client: CtiTestClient) -> list[str]:
+    """The text of every sheet a client received."""
+    return [seen_text(m) for m in client.received if m.get("class") == "sheet"]
+
+
+def test_a_did_sheet_and_a_selection_by_contexts_stay_in_their_tenant() -> None:
+    # Tenant 0's DID sheet and its `first-tenant-rings` sheet name tenant 0's context. Neither
+    # may carry tenant 1's calls to tenant 0's users: the DID sheet pops only on tenant 0's
+    # DIDs, and a call already in tenant 1's context keeps tenant 1's scope.
+    with tenants([1, 1]) as (daemon, clients):
+        feed = Feed(daemon)
+        feed.did_call(1, 0)
+        feed.call(1, 0, 0)
+        daemon.sheets.join()
+        for client in clients.values():
+            client.request({"class": "keepalive"})
+        first, second = clients[(0, 0)], clients[(1, 0)]
+        assert not [text for text in sheets_seen(first) if TAGS[1] in text]
+        assert any(f"{TAGS[1]} outside" in text for text in sheets_seen(second))
+        # The same calls in tenant 0 do reach tenant 0's user through both sheets.
+        before = len(sheets_seen(first))
+        feed.did_call(0, 0)
+        feed.call(0, 0, 0)
+        daemon.sheets.join()
+        first.request({"class": "keepalive"})
+        seen = sheets_seen(first)[before:]
+        assert any(f"{TAGS[0]} outside" in text for text in seen)  # did-qqa
+        assert len(seen) >= 4  # did-qqa; ringing and first-tenant-rings twice; gone

@@ -98,7 +98,10 @@ def test_did_call_tells_incomingdid_and_carries_dialplan_values(data_dir: pathli
         "0612345678",
         "Outside Caller",
     )
-    assert all((e.direction, e.origin, e.did) == ("incoming", "did", "2000") for e in [did, *later])
+    assert all(
+        (e.direction, e.origin, e.did, e.incoming_context) == ("incoming", "did", "2000", "default")
+        for e in [did, *later]
+    )
     # The dialplan2cti UserEvent comes after the first dialplan step: from the next event on.
     assert did.dialplan == {}
     assert all(

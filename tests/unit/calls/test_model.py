@@ -537,6 +537,7 @@ def test_hold_and_snapshots_are_plain_data() -> None:
         "did": "",
         "queue": "",
         "dialplan": {},
+        "incoming_context": "",
     }
 
 

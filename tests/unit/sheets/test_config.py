@@ -37,7 +37,13 @@ def test_defaults_and_a_valid_definition_compile() -> None:
     sheets = config.data["sheets"]
     assert sheets["variables_deadline"] == 1.0 and sheets["dialplan_wait"] == 0.5
     pop = sheets["definitions"]["pop"]
-    assert pop["conditions"] == {"whom": "dest", "contexts": [], "profiles": []}
+    assert pop["conditions"] == {
+        "whom": "dest",
+        "contexts": [],
+        "profiles": [],
+        "dids": [],
+        "incoming_contexts": [],
+    }
     assert pop["options"] == {"focus": False, "zip": True}
     assert pop["sheet_info"] == [["Name", "text", "0", "{xivo-calleridname}"]]
     book = compile_book(sheets)
@@ -171,3 +177,68 @@ def test_the_worked_example_of_the_docs_validates(tmp_path: pathlib.Path) -> Non
     ringing = config.data["sheets"]["definitions"]["ringing"]
     assert [action["method"] for action in ringing["server_actions"]] == ["POST", "GET", "GET"]
     assert ringing["sheet_qtui"]["crm"] == str(config_dir / "forms" / "crm.ui")
+
+
+def did_sheet(**conditions: Any) -> dict[str, Any]:
+    return {
+        "events": {"incomingdid": ["did"]},
+        "definitions": {
+            "did": {
+                "conditions": {"whom": "all", **conditions},
+                "sheet_info": [["Called", "text", "", "{xivo-did}"]],
+            }
+        },
+    }
+
+
+TWO_TENANTS = [
+    {"login": "ann", "lines": [{"context": "acme", "number": "1001", "interface": "PJSIP/a"}]},
+    {"login": "bea", "lines": [{"context": "globex", "number": "1001", "interface": "PJSIP/b"}]},
+]
+
+
+def test_dids_are_quoted_numbers_or_asterisk_patterns() -> None:
+    sheets = did_sheet(contexts=["acme"], dids=["0145001234", "_0146XXXXXX"])
+    config = validate(read_mapping({"sheets": sheets}))
+    conditions = config.data["sheets"]["definitions"]["did"]["conditions"]
+    assert conditions["dids"] == ["0145001234", "_0146XXXXXX"]
+    assert problems(did_sheet(dids=[145001234])) == [
+        "50-sheets.yml: sheets -> definitions -> did -> conditions -> dids: expected numbers in "
+        "quotes ('0145001234'): YAML drops leading zeros, got [145001234]"
+    ]
+    [problem] = problems(did_sheet(dids=["_01[9-2]X"]))
+    assert "backwards range '9-2' in pattern: '_01[9-2]X'" in problem
+
+
+def warnings_of(sheets: dict[str, Any], **extra: Any) -> list[str]:
+    raw = read_mapping({"sheets": sheets, "users": TWO_TENANTS, **extra}, "50-sheets.yml")
+    validate(raw)
+    return raw.warnings
+
+
+def test_a_did_sheet_that_would_carry_every_tenants_calls_is_warned_about() -> None:
+    [warning] = warnings_of(did_sheet(contexts=["acme"]))
+    assert warning == (
+        "50-sheets.yml: sheets -> definitions -> did -> conditions: the incomingdid sheet 'did' "
+        "pops at the users of acme for every tenant's DID calls (users also have lines in "
+        "globex): name its DIDs under `dids` or its incoming contexts under `incoming_contexts`"
+    )
+    assert warnings_of(did_sheet(contexts=["acme"], dids=["_0145XXXXXX"])) == []
+    assert warnings_of(did_sheet(contexts=["acme"], incoming_contexts=["from-acme"])) == []
+    assert warnings_of(did_sheet(contexts=["acme", "globex"])) == []  # every tenant: on purpose
+    assert warnings_of(did_sheet(contexts=["acme"]), parting={"context_separation": False}) == []
+
+
+@pytest.mark.parametrize(
+    ("conditions", "why"),
+    [
+        ({"whom": "dest"}, "reaches nobody with whom: dest"),
+        ({"whom": "all-context", "contexts": ["acme"]}, "reaches nobody with whom: all-context"),
+        ({}, "reaches nobody under context separation"),
+    ],
+)
+def test_a_did_sheet_that_reaches_nobody_is_warned_about(
+    conditions: dict[str, Any], why: str
+) -> None:
+    [warning] = warnings_of(did_sheet(**conditions))
+    assert why in warning

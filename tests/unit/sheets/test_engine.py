@@ -113,7 +113,73 @@ def test_whom_and_conditions(whom: str, contexts: list[str], expected: set[str])
         [sheet] = catcher.wait_for(1)
         reached = {u.id for u in daemon.users.all().values() if sheet.recipients.includes(u)}
     assert reached == expected
-    assert sheet.contexts == {"default", *contexts}  # the tenant scope of the message
+    # The tenant scope of the message stays the call's: the call has been in `default`, a
+    # tenant's context, so naming `other` selects users without letting the sheet reach
+    # them (the hub's parting drops carol: see the security tests).
+    assert sheet.contexts == {"default"}
+
+
+def did_call(did: str, incoming: str = "from-extern", **fields: Any) -> CallEvent:
+    """The incomingdid event of a call that has only been in its incoming context."""
+    facts: dict[str, Any] = {
+        "context": incoming,
+        "exten": did,
+        "did": did,
+        "incoming_context": incoming,
+        "contexts": frozenset({incoming}),
+    }
+    return call_event(fields.pop("where", "incomingdid"), **{**facts, **fields})
+
+
+def test_a_did_sheet_names_the_tenant_of_a_call_that_has_none_yet() -> None:
+    catcher = SheetCatcher()
+    settings = config(whom="all", dialplan_wait=0)
+    settings["sheets"]["definitions"]["pop"]["conditions"]["contexts"] = ["other"]
+    with make_daemon(settings, plugins(catcher)) as daemon:
+        emit(daemon, did_call("0145001234"))
+        [sheet] = catcher.wait_for(1)
+        reached = {u.id for u in daemon.users.all().values() if sheet.recipients.includes(u)}
+    assert reached == {"carol"}
+    assert sheet.contexts == {"from-extern", "other"}
+
+
+@pytest.mark.parametrize(
+    ("conditions", "did", "incoming", "pops"),
+    [
+        ({"dids": ["0145001234"]}, "0145001234", "from-extern", True),
+        ({"dids": ["0145001234"]}, "0145001235", "from-extern", False),
+        ({"dids": ["_0145XXXXXX"]}, "0145009999", "from-extern", True),
+        ({"dids": ["_0145XXXXXX"]}, "01450099999", "from-extern", False),  # whole number only
+        ({"dids": ["_01-45-[1-3]X."]}, "01452123", "from-extern", True),
+        ({"dids": ["_01-45-[1-3]X."]}, "0145412", "from-extern", False),
+        ({"dids": ["_0145XXXXXX", "+33145001234"]}, "+33145001234", "from-extern", True),
+        ({"incoming_contexts": ["from-extern-a"]}, "0145001234", "from-extern-a", True),
+        ({"incoming_contexts": ["from-extern-a"]}, "0145001234", "from-extern-b", False),
+        (
+            {"incoming_contexts": ["from-extern-a"], "dids": ["_0145."]},
+            "0199",
+            "from-extern-a",
+            False,
+        ),
+    ],
+)
+def test_call_conditions_pick_the_calls_a_sheet_pops_for(
+    conditions: dict[str, Any], did: str, incoming: str, pops: bool
+) -> None:
+    catcher = SheetCatcher()
+    settings = config(whom="all", dialplan_wait=0)
+    settings["sheets"]["definitions"]["pop"]["conditions"].update(conditions, contexts=["other"])
+    with make_daemon(settings, plugins(catcher)) as daemon:
+        emit(daemon, did_call(did, incoming))
+        # A later event of the same call (its dial to a user) is judged on the same call facts.
+        emit(daemon, did_call(did, incoming, where="dial", contexts=frozenset({incoming, "other"})))
+        if pops:
+            sheets = catcher.wait_for(2)
+            assert [sheet.where for sheet in sheets] == ["incomingdid", "dial"]
+        else:
+            wait_until(lambda: status(daemon)["pending"] == 0, message="events handled")
+            assert catcher.sheets == []
+            assert status(daemon)["rendered"] == 0
 
 
 class Gate:
