@@ -341,6 +341,35 @@ def test_the_info_command_fires_a_sheet_from_the_live_call(data_dir: pathlib.Pat
     ]
 
 
+@pytest.mark.parametrize("dids", [["2000"], ["_3XXX"]])
+def test_the_info_command_says_when_the_call_meets_no_sheets_call_conditions(
+    data_dir: pathlib.Path, dids: list[str]
+) -> None:
+    catcher = SheetCatcher()
+    settings = config()
+    settings["incoming_contexts"] = ["default"]  # where the captured DID call comes in
+    settings["sheets"]["events"] = {"link": ["pop"]}
+    settings["sheets"]["definitions"]["pop"]["conditions"]["dids"] = dids
+    with make_daemon(settings, plugins(catcher)) as daemon:
+        events = fixture_events(data_dir, "did_agi_ami.txt")
+        for event in events[: next(i for i, e in enumerate(events) if e["Event"] == "BridgeLeave")]:
+            daemon.ipbx.ingest(event)
+        command = daemon.registry("info_commands")["sheet"]
+        if dids == ["2000"]:
+            wait_until(lambda: catcher.sheets)  # the real link passes the condition
+            lines = command(Console(), ["link", "Local/2000@default-00000001;2"])
+            assert lines[0].startswith("sheet pop (link)")
+            return
+        with pytest.raises(Exception) as caught:
+            command(Console(), ["link", "Local/2000@default-00000001;2"])
+        wait_until(lambda: status(daemon)["pending"] == 0, message="events handled")
+        assert catcher.sheets == []
+    assert str(caught.value) == (
+        "the call (DID 2000, incoming context default) meets the dids/incoming_contexts "
+        "conditions of no sheet of link (pop)"
+    )
+
+
 class Session:
     def __init__(self, user: Any) -> None:
         self.user = user
