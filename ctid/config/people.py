@@ -164,7 +164,8 @@ PROFILE = vol.Schema(
         Opt(
             "services",
             default=list(SERVICES),
-            description="user services the Qt client shows: enablednd, fwdunc, fwdbusy, fwdrna",
+            description="user services the Qt client shows and featuresput may set: enablednd, "
+            "fwdunc, fwdbusy, fwdrna",
         ): [vol.In(SERVICES, msg=f"expected one of {', '.join(SERVICES)}")],
         Opt(
             "preferences",

@@ -19,6 +19,16 @@ DESTINATIONS = {"enableunc": "destunc", "enablebusy": "destbusy", "enablerna": "
 BOOLEANS = ("enablednd", *DESTINATIONS)
 KEYS = ("enablednd", "enableunc", "destunc", "enablebusy", "destbusy", "enablerna", "destrna")
 DEFAULTS: dict[str, Any] = {key: "" if key.startswith("dest") else False for key in KEYS}
+SERVICE_OF = {
+    "enablednd": "enablednd",
+    "enableunc": "fwdunc",
+    "destunc": "fwdunc",
+    "enablebusy": "fwdbusy",
+    "destbusy": "fwdbusy",
+    "enablerna": "fwdrna",
+    "destrna": "fwdrna",
+}
+"""The profile's `services` entry that allows a key to be set."""
 _TRUE = (True, 1, "1", "true", "yes", "on")
 _FALSE = (False, 0, "0", "false", "no", "off", "")
 
@@ -164,6 +174,10 @@ class FeatureCommands:
         """Write services to AstDB; reply OK, and clients get `updateconfig users`."""
         user = self._whose(session, message)
         changes = parse_put(message)
+        allowed = session.profile.get("services", ())
+        refused = sorted({SERVICE_OF[key] for key in changes} - set(allowed))
+        if refused:
+            raise CtiCommandError(f"service_not_allowed:{','.join(refused)}")
 
         def work() -> None:
             ok, problem = self.store.put(user.id, changes)

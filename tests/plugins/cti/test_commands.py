@@ -69,6 +69,25 @@ def test_featuresput_validates_before_writing(
     assert office.recorder.actions == []
 
 
+def test_featuresput_sets_only_the_services_the_profile_shows(cti: Any, make_user: Any) -> None:
+    # The Qt client hides what the profile leaves out; a client that sends it anyway is refused.
+    cti.start(
+        [make_user("dee", profile="dnd-only")],
+        profiles={"default": {}, "dnd-only": {"services": ["enablednd"]}},
+    )
+    dee = cti.client("dee")
+    forward = {"class": "featuresput", "function": "enableunc", "value": True}
+    assert dee.request(forward)["warning_string"] == "service_not_allowed:fwdunc"
+    both = {"class": "featuresput", "function": "fwd"}
+    both["value"] = {"enablednd": True, "destbusy": "1002", "enablerna": False}
+    assert dee.request(both)["warning_string"] == "service_not_allowed:fwdbusy,fwdrna"
+    assert cti.recorder.actions == []  # refused before any write
+    assert dee.request({"class": "featuresput", "function": "enablednd", "value": True})[
+        "status"
+    ] == ("OK")
+    assert cti.recorder.named("DBPut") == [{"Family": "ctid/dee", "Key": "enablednd", "Val": "1"}]
+
+
 def test_featuresget_reads_astdb(office: Any) -> None:
     office.recorder.answers["DBGet"] = ActionResult(
         "Success",
