@@ -27,6 +27,11 @@ from ctid.sheets.variables import Values, fill, resolves, substitute
 log = logging.getLogger(__name__)
 
 _ARGUMENT_BREAKERS = re.compile(r"[\s\"'\\]")
+_COMMAND_PARTS = re.compile(r"(?<![^\s\"'])(?P<whole>(?:\{[^}]+\})+)(?![^\s\"'])|\{[^}]+\}")
+"""In a client-side command line: a run of placeholders that is a whole argument (between
+blanks, quotes or the ends), else one placeholder inside an argument."""
+EMPTY_ARGUMENT = "-"
+"""What a whole argument becomes when its values are empty: it keeps its place."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -159,7 +164,18 @@ def line_value(line: Line, values: Values) -> str:
 def _command(line: Line, values: Values) -> str:
     if not resolves(line.template, values):
         return line.default
-    return fill(line.template, values, lambda value: _ARGUMENT_BREAKERS.sub("", value))
+
+    def clean(value: str) -> str:
+        return _ARGUMENT_BREAKERS.sub("", value)
+
+    def part(match: re.Match[str]) -> str:
+        filled = fill(match.group(0), values, clean)
+        # Placeholders that make a whole argument: emptied, the argument would vanish when the
+        # client splits the line (Qt drops empty words, even `""`), and the next argument would
+        # slide into its place (`crm --number {num} --name {name}`, an anonymous caller).
+        return filled or (EMPTY_ARGUMENT if match.group("whole") else "")
+
+    return _COMMAND_PARTS.sub(part, line.template)
 
 
 def _url(template: str, values: Values, default: str) -> str:

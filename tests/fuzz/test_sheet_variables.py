@@ -8,6 +8,7 @@ from __future__ import annotations
 import shlex
 import urllib.parse
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -75,3 +76,25 @@ def test_a_value_never_reshapes_the_url_or_command_it_lands_in(
         except ValueError:
             return
         assert len(shlex.split(result)) == words
+
+
+# --- regressions the fuzzer found ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "values", "expected"),
+    [
+        ("{ }", {" ": ""}, "-"),
+        ("crm --number {n} --name {m}", {"n": "", "m": "Bo b"}, "crm --number - --name Bob"),
+        ("crm --number {n} --name {m}", {"n": " ' ", "m": "x"}, "crm --number - --name x"),
+        ("crm \"{n}\" '{n}' {n}{m}", {"n": "", "m": ""}, "crm \"-\" '-' -"),
+        ("crm --number={n}", {"n": ""}, "crm --number="),  # inside an argument: nothing lost
+    ],
+)
+def test_an_empty_value_keeps_its_argument_in_a_client_command_line(
+    template: str, values: dict[str, str], expected: str
+) -> None:
+    # An anonymous caller emptied `{n}`: the Qt client drops empty words, so `--name` became
+    # the number's value and the name an extra argument.
+    value = line_value(Line("title", "urlauto", "", template), values)
+    assert value == expected
