@@ -7,7 +7,8 @@ Five kinds, told apart by the name's grammar (house style) and by the `Kind:` li
 - notification (past tense, `ctid_call_event_emitted`): fanned out to every implementation; one that
   raises is logged with its plugin's name and counted in status, the others still run;
 - query (`ctid_reverse_lookup`): implementations are tried newest first until one returns a value
-  other than None, the whole call under a deadline;
+  other than None, the whole call under a deadline; an answer of the wrong shape (see each
+  hook's `:returns:`) counts as the plugin's failure, and the next implementation is asked;
 - registration (`ctid_register_…`): each plugin returns the named things it provides; the core
   merges them and refuses duplicate names at start;
 - gather (`ctid_report_status`): every implementation's answer is collected, each isolated.
@@ -42,11 +43,17 @@ GATHER = "gather"
 KINDS = (LIFECYCLE, NOTIFICATION, QUERY, REGISTRATION, GATHER)
 
 
-def _hook(kind: str) -> Callable[[F], F]:
-    """Mark a hookspec and record its kind, which decides how the core calls it."""
+AnswerCheck = Callable[[Any], str | None]
+"""A query hook's answer check: what is wrong with a non-None answer, or None when it fits."""
+
+
+def _hook(kind: str, answer: AnswerCheck | None = None) -> Callable[[F], F]:
+    """Mark a hookspec and record its kind, which decides how the core calls it, and for a
+    query the check its answers must pass (a wrong one is the plugin's failure)."""
 
     def mark(function: F) -> F:
         function.ctid_kind = kind  # type: ignore[attr-defined]  # read back by ctid.plugins
+        function.ctid_answer = answer  # type: ignore[attr-defined]
         return _spec(firstresult=kind == QUERY)(function)
 
     return mark
@@ -55,6 +62,39 @@ def _hook(kind: str) -> Callable[[F], F]:
 def kind_of(function: Callable[..., Any]) -> str:
     """The kind recorded for a hookspec function."""
     return str(getattr(function, "ctid_kind", ""))
+
+
+def answer_check(function: Callable[..., Any]) -> AnswerCheck | None:
+    """The answer check recorded for a query hookspec function."""
+    check: AnswerCheck | None = getattr(function, "ctid_answer", None)
+    return check
+
+
+def _strings(answer: Any) -> str | None:
+    if isinstance(answer, str | bytes) or not isinstance(answer, Sequence):
+        return f"{type(answer).__name__}, not a sequence of strings"
+    if not all(isinstance(item, str) for item in answer):
+        return "a sequence holding other things than strings"
+    return None
+
+
+def _text_fields(answer: Any) -> str | None:
+    if not isinstance(answer, Mapping):
+        return f"{type(answer).__name__}, not a mapping"
+    if not all(isinstance(key, str) and isinstance(value, str) for key, value in answer.items()):
+        return "a mapping holding other things than strings"
+    return None
+
+
+def _search_result(answer: Any) -> str | None:
+    if not isinstance(answer, Mapping):
+        return f"{type(answer).__name__}, not a mapping"
+    headers, rows = answer.get("headers"), answer.get("resultlist")
+    if not isinstance(headers, list) or not isinstance(rows, list):
+        return "a mapping without the lists headers and resultlist"
+    if not all(isinstance(item, str) for item in [*headers, *rows]):
+        return "headers or resultlist holding other things than strings"
+    return None
 
 
 # --- lifecycle ------------------------------------------------------------------------------------
@@ -200,7 +240,7 @@ def ctid_sheet_rendered(sheet: Sheet) -> None:
 # --- directories ----------------------------------------------------------------------------------
 
 
-@_hook(QUERY)
+@_hook(QUERY, answer=_strings)
 def ctid_normalize_number(number: str, context: str) -> Sequence[str] | None:
     """Turn a caller number into the candidates a directory should try, best first.
 
@@ -216,7 +256,7 @@ def ctid_normalize_number(number: str, context: str) -> Sequence[str] | None:
     """
 
 
-@_hook(QUERY)
+@_hook(QUERY, answer=_text_fields)
 def ctid_reverse_lookup(number: str, context: str, did: str) -> Mapping[str, str] | None:
     """Find who is calling: the directory entry matching a caller number.
 
@@ -232,7 +272,7 @@ def ctid_reverse_lookup(number: str, context: str, did: str) -> Mapping[str, str
     """
 
 
-@_hook(QUERY)
+@_hook(QUERY, answer=_search_result)
 def ctid_search_directory(
     term: str, contexts: Sequence[str], limit: int
 ) -> Mapping[str, Any] | None:

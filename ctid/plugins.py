@@ -171,12 +171,19 @@ class Hooks:
         return None
 
     def query(self, hook: str, timeout: float, **kwargs: Any) -> Any:
-        """First non-None answer, all implementations together bounded by `timeout` seconds."""
+        """First non-None answer that passes the hook's answer check, all implementations
+        together bounded by `timeout` seconds; a wrong answer is charged to its plugin and the
+        next implementation asked."""
+        check = hookspecs.answer_check(getattr(hookspecs, hook))
         with gevent.Timeout(timeout, False):
             for impl in self.implementations(hook):
                 result = self._call(impl, hook, kwargs)
-                if result is not None:
+                if result is None:
+                    continue
+                wrong = check(result) if check is not None else None
+                if wrong is None:
                     return result
+                self._charge(impl.plugin_name, hook, TypeError(f"returned {wrong}"))
             return None
         log.warning("hook %s gave no answer within %.3f s", hook, timeout)
         return None

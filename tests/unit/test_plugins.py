@@ -86,6 +86,45 @@ def test_query_is_bounded_by_its_deadline() -> None:
     assert hooks.records["slow"].failures == 0  # a deadline is not the plugin's crash
 
 
+@pytest.mark.parametrize(
+    ("hook", "wrong", "why"),
+    [
+        ("ctid_reverse_lookup", "Alice", "returned str, not a mapping"),
+        ("ctid_reverse_lookup", {"db-age": 42}, "returned a mapping holding other things"),
+        ("ctid_normalize_number", "0612345678", "returned str, not a sequence of strings"),
+        ("ctid_normalize_number", [612345678], "returned a sequence holding other things"),
+        ("ctid_search_directory", {"status": "ok"}, "returned a mapping without the lists"),
+        ("ctid_search_directory", {"headers": [], "resultlist": [1]}, "returned headers or"),
+    ],
+)
+def test_a_wrong_query_answer_is_the_plugins_failure_and_the_next_one_answers(
+    hook: str, wrong: Any, why: str
+) -> None:
+    right = {
+        "ctid_reverse_lookup": {"dbr-display": "Alice"},
+        "ctid_normalize_number": ["0612345678"],
+        "ctid_search_directory": {"headers": ["Name"], "resultlist": ["Alice"], "status": "ok"},
+    }[hook]
+
+    class Answers:
+        """A plugin whose implementation of `hook` is set below."""
+
+    hooks = Hooks()
+    for name, answer in (("good", right), ("buggy", wrong)):  # the newest is asked first
+        plugin = Answers()
+        setattr(plugin, hook, hookimpl(specname=hook)(lambda answer=answer: answer))
+        hooks.register(name, plugin)
+    arguments = {
+        "ctid_reverse_lookup": {"number": "1", "context": "c", "did": ""},
+        "ctid_normalize_number": {"number": "1", "context": "c"},
+        "ctid_search_directory": {"term": "a", "contexts": ["c"], "limit": 5},
+    }[hook]
+    assert hooks.query(hook, 1.0, **arguments) == right
+    assert hooks.records["buggy"].failures == 1
+    assert hooks.records["buggy"].last_failure.startswith(f"{hook}: TypeError: {why}")
+    assert hooks.records["good"].failures == 0
+
+
 class ProvidesA:
     @hookimpl
     def ctid_register_fagi_scripts(self) -> dict[str, Any]:
