@@ -81,11 +81,13 @@ class Definition:
         return self.dids is None or matches(self.dids, event.did)
 
     def scope(self, event: CallEvent, tenants: frozenset[str]) -> frozenset[str]:
-        """The tenant scope of the sheet: the call's contexts. A call that has been in no
-        tenant's context yet (only in an incoming context: `incomingdid`) gets the
-        definition's `contexts` instead, the operator naming whose DID call it is; a call
-        already in a tenant's context never reaches another tenant through them."""
-        if self.contexts and not event.contexts & tenants:
+        """The tenant scope of the sheet: the call's contexts, widened to the definition's
+        `contexts` when the operator named whose call it is: the call came in on the DIDs or
+        through the incoming contexts the definition names (it passed `takes`), or it has been
+        in no tenant's context yet (only in an incoming context: `incomingdid`). A call
+        already in a tenant's context never reaches another tenant through `contexts` alone."""
+        named = self.dids is not None or bool(self.incoming_contexts)
+        if self.contexts and (named or not event.contexts & tenants):
             return event.contexts | frozenset(self.contexts)
         return event.contexts
 

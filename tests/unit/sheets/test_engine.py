@@ -143,6 +143,20 @@ def test_a_did_sheet_names_the_tenant_of_a_call_that_has_none_yet() -> None:
     assert sheet.contexts == {"from-extern", "other"}
 
 
+@pytest.mark.parametrize(("dids", "scope"), [([], {"from-extern", "default"}), (["2000"], None)])
+def test_a_did_call_from_another_tenant_reaches_the_did_owner_only_when_the_sheet_names_it(
+    dids: list[str], scope: set[str] | None
+) -> None:
+    # alice (in `default`) dials carol's tenant's DID: the call has been in `default` already.
+    catcher = SheetCatcher()
+    settings = config(whom="all", dialplan_wait=0)
+    settings["sheets"]["definitions"]["pop"]["conditions"].update(contexts=["other"], dids=dids)
+    with make_daemon(settings, plugins(catcher)) as daemon:
+        emit(daemon, did_call("2000", contexts=frozenset({"from-extern", "default"})))
+        [sheet] = catcher.wait_for(1)
+    assert sheet.contexts == (scope or {"from-extern", "default", "other"})
+
+
 @pytest.mark.parametrize(
     ("conditions", "did", "incoming", "pops"),
     [
