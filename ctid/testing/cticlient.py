@@ -176,11 +176,13 @@ class CtiTestClient:
         state: str = "available",
         legacy: bool = False,
         capaid: str | None = None,
+        subscribe: bool = False,
     ) -> Message:
         """Log in (v1.2 dialect); returns the `login_capas` reply.
 
         With `legacy`, `password` is the user's legacy secret and is sent as
-        `hashedpassword = sha1("<sessionid>:<secret>")`.
+        `hashedpassword = sha1("<sessionid>:<secret>")`; with `subscribe`, the session asks for
+        the `whom: subscribe` sheets.
         :raises CtiLoginError: a step was refused (`code` is its `error_string`).
         """
         reply = self._step(
@@ -203,10 +205,8 @@ class CtiTestClient:
             secret = {"password": password}
         reply = self._step("login_pass", {"class": "login_pass", **secret})
         profile = capaid if capaid is not None else str(reply["capalist"][0])
-        return self._step(
-            "login_capas",
-            {"class": "login_capas", "capaid": profile, "state": state, "loginkind": "user"},
-        )
+        capas = {"class": "login_capas", "capaid": profile, "state": state, "loginkind": "user"}
+        return self._step("login_capas", {**capas, **({"subscribe": True} if subscribe else {})})
 
     def _step(self, step: str, message: Mapping[str, Any]) -> Message:
         reply = self.request(message)

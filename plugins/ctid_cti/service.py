@@ -176,6 +176,9 @@ class CtiService:
         refused = self.hub.admit(session, user, profile)
         if refused is not None:
             raise LoginError(refused)
+        # XiVO's `subscribe` in login_capas: this session also gets the `whom: subscribe` sheets
+        # (their contexts and profiles conditions, and the tenant filter, still apply).
+        session.subscribed = message.get("subscribe") in (True, 1, "1", "true", "yes")
         old, state = self.presence.get(user.id), initial_state(profile, message.get("state"))
         self.presence.set(user.id, state)
         self._switch_services(user, profile, old, state)

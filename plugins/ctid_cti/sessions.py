@@ -40,6 +40,8 @@ class Session:
         self.contexts: frozenset[str] = frozenset()
         self.pending = 0
         """AMI commands of this session in flight (bounded by `pending_commands`)."""
+        self.subscribed = False
+        """The client asked for the `whom: subscribe` sheets (`subscribe` in login_capas)."""
 
     def __repr__(self) -> str:
         who = self.user.login if self.user else "-"

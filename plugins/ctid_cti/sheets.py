@@ -4,8 +4,8 @@ for, in each session's serial, and sheet ownership as calls are answered.
 A session gets a sheet when its profile receives sheets (`sheets: true`), the sheet's
 recipients include its user, and the hub's tenant filter lets the sheet's contexts through. The
 XML serial is what the Qt client renders in its `customerinfo` panel (`capaxlets` always lists
-it for such profiles); `sheet_serial: json` profiles get the same content as structured data. No
-session subscribes to every sheet yet, so `whom: subscribe` sheets reach no one. The users
+it for such profiles); `sheet_serial: json` profiles get the same content as structured data. A
+session whose `login_capas` carried `subscribe: true` also gets the `whom: subscribe` sheets. The users
 reached are recorded in the sheet state, where ownership (`getownership`/`loseownership` on
 link) and notes (`sheet addentry`) find the viewers.
 """
@@ -66,7 +66,9 @@ class SheetDelivery:
             user = session.user
             if user is None or not session.profile.get("sheets", True):
                 continue
-            if check_recipients and not sheet.recipients.includes(user):
+            if check_recipients and not sheet.recipients.includes(
+                user, subscribed=session.subscribed
+            ):
                 continue
             if self.hub.admits(session, sheet.contexts):
                 serial = str(session.profile.get("sheet_serial", "xml"))

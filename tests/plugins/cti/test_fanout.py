@@ -257,3 +257,27 @@ def test_a_push_lets_waiting_work_through_between_long_lists() -> None:
     status.touch("channels", "phones", "users")
     status.flush()
     assert lists_built_before_it_ran == [1]  # after the first list (10 ms), not at the end
+
+
+def test_a_subscribe_sheet_reaches_the_sessions_that_asked_within_its_conditions(
+    cti: Any, make_user: Any
+) -> None:
+    watch = {"conditions": {"whom": "subscribe"}, "sheet_info": [["", "title", "", "Call"]]}
+    cti.start(
+        [
+            make_user("alice", number="1000"),
+            make_user("bob", number="1001"),
+            make_user("eve", number="2000", context="other"),
+        ],
+        profiles={"default": {"max_sessions": 2}},
+        sheets={"events": {"dial": ["watch"]}, "definitions": {"watch": watch}},
+    )
+    supervisor, plain = cti.client("alice", subscribe=True), cti.client("alice")
+    bob, foreign = cti.client("bob"), cti.client("eve", subscribe=True)
+    event = call_event("dial", peer_exten="1001", peer_context="default")
+    cti.daemon.hooks.notify("ctid_call_event_emitted", event=event)
+    assert supervisor.expect("sheet")["channel"] == event.channel
+    for client in (plain, bob, foreign):  # not asked, or another tenant's call
+        client.request({"class": "keepalive"})
+        assert not [m for m in client.received if m["class"] == "sheet"]
+    assert cti.plugin.service.sheets.delivered == 1
