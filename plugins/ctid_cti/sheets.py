@@ -5,9 +5,9 @@ A session gets a sheet when its profile receives sheets (`sheets: true`), the sh
 recipients include its user, and the hub's tenant filter lets the sheet's contexts through. The
 XML serial is what the Qt client renders in its `customerinfo` panel (`capaxlets` always lists
 it for such profiles); `sheet_serial: json` profiles get the same content as structured data. A
-session whose `login_capas` carried `subscribe: true` also gets the `whom: subscribe` sheets. The users
-reached are recorded in the sheet state, where ownership (`getownership`/`loseownership` on
-link) and notes (`sheet addentry`) find the viewers.
+session whose `login_capas` carried `subscribe: true` also gets the `whom: subscribe` sheets.
+The users reached are recorded in the sheet state, where ownership (`getownership`/
+`loseownership` on link) and notes (`sheet addentry`) find the viewers.
 """
 
 from __future__ import annotations
