@@ -200,6 +200,7 @@ def cross_check(data: Mapping[str, Any], origin: Origin) -> list[ConfigProblem]:
     for name, definition in sheets["definitions"].items():
         base = ("sheets", "definitions", name)
         problems += _definition(definition, data["profiles"], base, origin)
+        problems += _incoming(definition, data["incoming_contexts"], base, origin)
         problems += _forms(definition["sheet_qtui"], (*base, "sheet_qtui"), origin)
     return problems
 
@@ -283,6 +284,19 @@ def _definition(
             expected = "allow_exec: true for an action that runs a command line"
             problems.append(_problem(origin, path, expected, repr(action["urlauto"])))
     return problems
+
+
+def _incoming(
+    definition: Mapping[str, Any], incoming: list[str], base: tuple[str, ...], origin: Origin
+) -> list[ConfigProblem]:
+    """A sheet's `incoming_contexts` must be DID contexts: no call would ever match another."""
+    path = (*base, "conditions", "incoming_contexts")
+    expected = f"expected a context listed in the core's incoming_contexts ({', '.join(incoming) or 'none'})"
+    return [
+        _problem(origin, path, expected, repr(context))
+        for context in definition["conditions"]["incoming_contexts"]
+        if context not in incoming
+    ]
 
 
 def _forms(forms: dict[str, str], base: tuple[str, ...], origin: Origin) -> list[ConfigProblem]:

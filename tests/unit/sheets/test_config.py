@@ -224,7 +224,8 @@ def test_a_did_sheet_that_would_carry_every_tenants_calls_is_warned_about() -> N
         "globex): name its DIDs under `dids` or its incoming contexts under `incoming_contexts`"
     )
     assert warnings_of(did_sheet(contexts=["acme"], dids=["_0145XXXXXX"])) == []
-    assert warnings_of(did_sheet(contexts=["acme"], incoming_contexts=["from-acme"])) == []
+    sheet = did_sheet(contexts=["acme"], incoming_contexts=["from-acme"])
+    assert warnings_of(sheet, incoming_contexts=["from-acme"]) == []
     assert warnings_of(did_sheet(contexts=["acme", "globex"])) == []  # every tenant: on purpose
     assert warnings_of(did_sheet(contexts=["acme"]), parting={"context_separation": False}) == []
 
@@ -242,3 +243,12 @@ def test_a_did_sheet_that_reaches_nobody_is_warned_about(
 ) -> None:
     [warning] = warnings_of(did_sheet(**conditions))
     assert why in warning
+
+
+def test_a_sheets_incoming_contexts_must_be_did_contexts() -> None:
+    sheets = did_sheet(contexts=["acme"], incoming_contexts=["from-acme", "from-typo"])
+    assert problems(sheets, incoming_contexts=["from-acme"]) == [
+        "50-sheets.yml: sheets -> definitions -> did -> conditions -> incoming_contexts: "
+        "expected a context listed in the core's incoming_contexts (from-acme), got 'from-typo'"
+    ]
+    validate(read_mapping({"sheets": sheets, "incoming_contexts": ["from-acme", "from-typo"]}))

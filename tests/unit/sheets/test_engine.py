@@ -182,6 +182,7 @@ def test_call_conditions_pick_the_calls_a_sheet_pops_for(
 ) -> None:
     catcher = SheetCatcher()
     settings = config(whom="all", dialplan_wait=0)
+    settings["incoming_contexts"] = ["from-extern", "from-extern-a", "from-extern-b"]
     settings["sheets"]["definitions"]["pop"]["conditions"].update(conditions, contexts=["other"])
     with make_daemon(settings, plugins(catcher)) as daemon:
         emit(daemon, did_call(did, incoming))
