@@ -291,7 +291,8 @@ def _incoming(
 ) -> list[ConfigProblem]:
     """A sheet's `incoming_contexts` must be DID contexts: no call would ever match another."""
     path = (*base, "conditions", "incoming_contexts")
-    expected = f"expected a context listed in the core's incoming_contexts ({', '.join(incoming) or 'none'})"
+    listed = ", ".join(incoming) or "none"
+    expected = f"expected a context listed in the core's incoming_contexts ({listed})"
     return [
         _problem(origin, path, expected, repr(context))
         for context in definition["conditions"]["incoming_contexts"]
