@@ -108,13 +108,12 @@ def _check(args: argparse.Namespace) -> int:
         loaded = load(lambda: raw)  # adds the warnings of the cross-section checks
         Daemon(loaded, reader).check()  # hook names, signatures, registration conflicts
     except ConfigError as error:
-        _print_warnings(raw)  # printed whether or not the config is valid
         return _report(error)
     except (plugins.PluginError, StartError) as exc:
-        _print_warnings(raw)
         print(exc, file=sys.stderr)
         return EXIT_CONFIG
-    _print_warnings(raw)
+    finally:
+        _print_warnings(raw)  # whether or not the config is valid
     print(f"{directory}: valid; plugins enabled: {', '.join(loaded.config.plugin_names) or 'none'}")
     return EXIT_OK
 

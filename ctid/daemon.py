@@ -192,11 +192,11 @@ class Daemon:
         try:
             loaded = load(lambda: raw, running)
         except ConfigError as error:
-            _warn(raw)
             for problem in error.problems:
                 log.error("config not reloaded: %s", problem)
             return False
-        _warn(raw)
+        finally:
+            _warn(raw)  # those of the files, and of the cross-section checks when valid
         if set(asked) != set(self.objects):
             log.warning(
                 "enabling or disabling plugins needs a restart (asked: %s; running: %s)",

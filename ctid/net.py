@@ -312,15 +312,24 @@ class LineConnection:
 KEEPALIVE_PROBES = 4
 
 
-def detect_dead_peer(sock: socket.socket, within: float) -> None:
-    """Have the kernel drop the connection when its peer is gone for good (a desktop unplugged,
-    a laptop asleep, a NAT entry expired): no FIN ever comes, and a client that only listens
-    sends nothing, so without this its session would stay forever (and, under the `refuse`
-    session policy, keep its user out). Keepalive probes start after half of `within` of
-    silence; TCP_USER_TIMEOUT bounds unacknowledged writes the same way."""
-    idle = max(1, int(within / 2))
-    interval = max(1, int((within - idle) / KEEPALIVE_PROBES))
-    options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+def tune_socket(sock: socket.socket, dead_peer: float) -> None:
+    """Set the options of an accepted connection.
+
+    - TCP_NODELAY: the writer already batches what is queued into one send; Nagle would only
+      hold a message back until the client acknowledges the previous one, and clients that
+      just listen acknowledge late (delayed ACK): ~40 ms added to a sheet right after a push.
+    - Keepalive, so the kernel drops the connection when its peer is gone for good (a desktop
+      unplugged, a laptop asleep, a NAT entry expired): no FIN ever comes, and a client that
+      only listens sends nothing, so its session would stay forever (and, under the `refuse`
+      session policy, keep its user out). Probes start after half of `dead_peer` of silence;
+      TCP_USER_TIMEOUT bounds unacknowledged writes the same way.
+    """
+    idle = max(1, int(dead_peer / 2))
+    interval = max(1, int((dead_peer - idle) / KEEPALIVE_PROBES))
+    options = [
+        (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),
+        (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+    ]
     if hasattr(socket, "TCP_KEEPIDLE"):  # Linux; elsewhere the system's keepalive times apply
         options += [
             (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle),
@@ -328,7 +337,7 @@ def detect_dead_peer(sock: socket.socket, within: float) -> None:
             (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, KEEPALIVE_PROBES),
         ]
     if hasattr(socket, "TCP_USER_TIMEOUT"):
-        options.append((socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(within * 1000)))
+        options.append((socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(dead_peer * 1000)))
     for level, option, value in options:
         with contextlib.suppress(OSError):  # the peer may already be gone: the reader sees it
             sock.setsockopt(level, option, value)
@@ -400,12 +409,7 @@ class LineServer:
         self.dead_peer = dead_peer
 
     def _handle(self, sock: socket.socket, peer: tuple[str, int]) -> None:
-        # The writer already batches what is queued into one send; Nagle would only hold a
-        # message back until the client acknowledges the previous one, and clients that just
-        # listen acknowledge late (delayed ACK): ~40 ms added to a sheet right after a push.
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        detect_dead_peer(sock, self.dead_peer)
+        tune_socket(sock, self.dead_peer)
         if self.ssl_context is not None:
             try:
                 with gevent.Timeout(self.socket_timeout):

@@ -179,7 +179,7 @@ class UserDirectory:
                 self._by_extension.setdefault((line.number, line.context), user)
             if user.agent:
                 self._by_agent.setdefault(user.agent, user)
-        self._contexts = frozenset(line.context for user in users.values() for line in user.lines)
+        self._contexts = frozenset(context for _, context in self._by_extension)
 
     @property
     def contexts(self) -> frozenset[str]:

@@ -48,14 +48,15 @@ class InfoSheetCommand:
         if not definitions:
             raise InfoCommandError(f"no sheet is configured for {where}")
         event = live_event(self._ctid.ipbx, where, args[1], args[2] if len(args) == 3 else "")
-        if not any(definition.takes(event) for definition in definitions):
+        sheets = self._engine.fire(event, definitions)
+        if not sheets:  # every definition's call conditions left this call out
             names = ", ".join(definition.name for definition in definitions)
             raise InfoCommandError(
                 f"the call (DID {event.did or '-'}, incoming context "
                 f"{event.incoming_context or '-'}) meets the dids/incoming_contexts conditions "
                 f"of no sheet of {where} ({names})"
             )
-        return [line for sheet in self._engine.fire(event, definitions) for line in describe(sheet)]
+        return [line for sheet in sheets for line in describe(sheet)]
 
 
 def describe(sheet: Sheet) -> Iterable[str]:
