@@ -45,8 +45,8 @@ class Catalog:
         self._features = features
         self._queue_contexts = queue_contexts
         self._cache: dict[str, dict[str, Item]] = {}
-        self._phones: views.PhoneMemo = {}
-        self._users: dict[str, tuple[tuple[Any, ...], Item]] = {}
+        self._phones = views.ItemMemo()
+        self._users = views.ItemMemo()
 
     def invalidate(self, *names: str) -> None:
         """Forget the cached lists `names` (all of them when none is given)."""
@@ -66,9 +66,9 @@ class Catalog:
         users = list(self.ctid.users.all().values())
         model = self.ctid.ipbx.model
         if name == "users":
-            built: dict[str, tuple[tuple[Any, ...], Item]] = {}
-            items = [self._user(user, built) for user in users]
-            self._users = built
+            ipbx_id = self.ctid.ipbx.id
+            items = [self._user(user, ipbx_id) for user in users]
+            self._users.done()
             return items
         if name == "phones":
             devices, live, queues = model.phones().devices, model.channels(), model.queues()
@@ -79,33 +79,27 @@ class Catalog:
             return views.queues(model.queues(), self.ctid.users, self._queue_contexts())
         return views.agents(users, model.agents(), model.queues())
 
-    def _user(self, user: User, built: dict[str, tuple[tuple[Any, ...], Item]]) -> Item:
-        # As for phones: a user whose facts did not change is the same Item as last time (the
-        # list is rebuilt after every login and presence change, for thousands of users).
-        ipbx_id, features = self.ctid.ipbx.id, self._features(user.id)
-        status = self._user_status(user.id)
-        facts = (user, ipbx_id, features, status)
-        known = self._users.get(user.id)
-        if known is not None and known[0] == facts:
-            built[user.id] = known
-            return known[1]
-        config = {
-            "userid": user.id,
-            "firstname": user.firstname,
-            "lastname": user.lastname,
-            "fullname": user.fullname,
-            "mobilephonenumber": user.mobile,
-            "agentid": user.agent,
-            "linelist": [line.id for line in user.lines],
-            "voicemailid": "",
-            "enablevoicemail": False,
-            "incallfilter": False,
-            "xivo_uuid": ipbx_uuid(ipbx_id),
-            **features,
-        }
-        item = Item(user.id, user.contexts, config, status)
-        built[user.id] = (facts, item)
-        return item
+    def _user(self, user: User, ipbx_id: str) -> Item:
+        features, status = self._features(user.id), self._user_status(user.id)
+
+        def build() -> Item:
+            config = {
+                "userid": user.id,
+                "firstname": user.firstname,
+                "lastname": user.lastname,
+                "fullname": user.fullname,
+                "mobilephonenumber": user.mobile,
+                "agentid": user.agent,
+                "linelist": [line.id for line in user.lines],
+                "voicemailid": "",
+                "enablevoicemail": False,
+                "incallfilter": False,
+                "xivo_uuid": ipbx_uuid(ipbx_id),
+                **features,
+            }
+            return Item(user.id, user.contexts, config, status)
+
+        return self._users.item(user.id, (user, ipbx_id, features, status), build)
 
     def channel_contexts(self, channel: ChannelInfo) -> frozenset[str]:
         """A channel's tenant: its owner's contexts, else the context it runs in."""

@@ -4,6 +4,7 @@ model snapshots to `Item`s (an id, the contexts it belongs to, a config, a statu
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -36,8 +37,28 @@ class Item:
     status: dict[str, Any]
 
 
-PhoneMemo = dict[str, tuple[tuple[Any, ...], Item]]
-"""Line id → (what its phone was built from, the phone), kept between builds by the caller."""
+class ItemMemo:
+    """The items of one list kept between its builds, each with the facts it was built from.
+
+    The lists are rebuilt after AMI events, logins and presence changes, for thousands of
+    objects: an item whose facts did not change is the same object as last time, so it costs
+    neither garbage nor a comparison in the status push (`is`).
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[tuple[Any, ...], Item]] = {}
+        self._next: dict[str, tuple[tuple[Any, ...], Item]] = {}
+
+    def item(self, key: str, facts: tuple[Any, ...], build: Callable[[], Item]) -> Item:
+        """The item kept for `key` when it was built from equal `facts`, else `build()`."""
+        known = self._kept.get(key)
+        item = known[1] if known is not None and known[0] == facts else build()
+        self._next[key] = (facts, item)
+        return item
+
+    def done(self) -> None:
+        """A build ended: keep what it asked for, forget the rest (objects gone)."""
+        self._kept, self._next = self._next, {}
 
 
 def phones(
@@ -45,14 +66,10 @@ def phones(
     devices: Mapping[str, str],
     live: tuple[ChannelInfo, ...],
     known_queues: tuple[QueueInfo, ...],
-    memo: PhoneMemo | None = None,
+    memo: ItemMemo | None = None,
 ) -> list[Item]:
-    """One phone per user line; status from the device state and the live channels.
-
-    With `memo`, a phone built from the same facts as last time is the same Item: the list is
-    rebuilt after AMI events, and thousands of unchanged phones then cost neither garbage nor
-    a comparison in the status push (`is`).
-    """
+    """One phone per user line; status from the device state and the live channels (with
+    `memo`, unchanged phones are the items of the previous build)."""
     on_device: dict[str, list[str]] = {}
     for channel in live:
         on_device.setdefault(channel.interface.lower(), []).append(channel.name)
@@ -60,40 +77,41 @@ def phones(
     for queue in known_queues:
         for member in queue.members:
             member_of.setdefault(member.interface.lower(), []).append(queue.name)
+    memo = memo if memo is not None else ItemMemo()
     items = []
-    built: PhoneMemo = {}
     for user in users:
         for line in user.lines:
             device = line.interface.lower()
             channels, queues = on_device.get(device, []), member_of.get(device, [])
             facts = (user, line, devices.get(line.interface), channels, queues)
-            known = memo.get(line.id) if memo is not None else None
-            if known is not None and known[0] == facts:
-                items.append(known[1])
-                built[line.id] = known
-                continue
-            tech = line.interface.partition("/")[0].lower()
-            config = {
-                "context": line.context,
-                "protocol": tech,
-                "number": line.number,
-                "identity": line.interface,
-                "iduserfeatures": user.id,
-            }
-            status = {
-                "hintstatus": _hint(line.interface, devices, bool(channels)),
-                "reg": "",
-                "channels": channels,
-                "queues": queues,
-                "groups": [],
-            }
-            item = Item(line.id, frozenset({line.context}), config, status)
-            items.append(item)
-            built[line.id] = (facts, item)
-    if memo is not None:
-        memo.clear()
-        memo.update(built)
+            build = functools.partial(_phone, user, line, devices, channels, queues)
+            items.append(memo.item(line.id, facts, build))
+    memo.done()
     return items
+
+
+def _phone(
+    user: User,
+    line: Any,
+    devices: Mapping[str, str],
+    channels: list[str],
+    queues: list[str],
+) -> Item:
+    config = {
+        "context": line.context,
+        "protocol": line.interface.partition("/")[0].lower(),
+        "number": line.number,
+        "identity": line.interface,
+        "iduserfeatures": user.id,
+    }
+    status = {
+        "hintstatus": _hint(line.interface, devices, bool(channels)),
+        "reg": "",
+        "channels": channels,
+        "queues": queues,
+        "groups": [],
+    }
+    return Item(line.id, frozenset({line.context}), config, status)
 
 
 def _hint(interface: str, devices: Mapping[str, str], busy: bool) -> str:

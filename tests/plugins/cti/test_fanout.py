@@ -225,7 +225,7 @@ def test_a_dest_sheet_reaches_every_session_of_its_user_and_no_one_else(
 
 def test_phones_rebuilt_from_the_same_facts_are_the_same_items() -> None:
     users = [user("alice", "default"), user("bob", "default")]
-    memo: views.PhoneMemo = {}
+    memo = views.ItemMemo()
     first = views.phones(users, {}, (), (), memo)
     again = views.phones(users, {}, (), (), memo)
     assert [a is b for a, b in zip(first, again, strict=True)] == [True, True]
