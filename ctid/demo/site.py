@@ -18,6 +18,7 @@ from ctid.config import RawConfig, read_directory
 from ctid.config.loader import merge
 from ctid.demo.calls import COLLEAGUE, COLLEAGUE_PHONE, DEMO_PHONE, INTERNAL
 from ctid.passwords import hash_password
+from ctid.testing.ports import free_port
 
 HERE = pathlib.Path(__file__).parent
 CONFIG_DIR = HERE / "config.d"
@@ -83,13 +84,6 @@ def make_site(ami_port: int, ami_secret: str, cti_port: int | None) -> Site:
         cti_port = free_port()
     password = secrets.token_urlsafe(9)
     return Site(ami_port, ami_secret, cti_port, password, hash_password(password))
-
-
-def free_port() -> int:
-    """A loopback TCP port nobody uses right now (the daemon binds it a moment later)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def port_free(port: int) -> bool:

@@ -4,6 +4,8 @@ and `wait_until`, the only way tests wait."""
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -75,3 +77,16 @@ def wait_until(
             raise AssertionError(f"{message} not met within {timeout} s")
         gevent.sleep(delay)
         delay = min(delay * 2, 0.05)
+
+
+def ctid_command(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `ctid <args>` (this interpreter's) as an operator does; its output is returned, never
+    shown."""
+    return subprocess.run(  # noqa: S603  (this interpreter, no shell; args from the test)
+        [sys.executable, "-m", "ctid", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=60,
+        check=False,
+    )

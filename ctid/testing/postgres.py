@@ -21,6 +21,8 @@ import tempfile
 import time
 from typing import Any
 
+from ctid.testing.ports import free_port
+
 SEARCH = "/usr/lib/postgresql/*/bin"
 """Where Debian's `postgresql-NN` packages put the server binaries (not on PATH)."""
 UNPRIVILEGED = "nobody"
@@ -49,13 +51,6 @@ def find_binaries() -> pathlib.Path:
 def _version(folder: str) -> int:
     number = pathlib.Path(folder).parent.name
     return int(number) if number.isdigit() else 0
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Postgres:

@@ -30,6 +30,8 @@ from types import TracebackType
 
 import gevent
 
+from ctid.testing.ports import free_port
+
 SLAPD = pathlib.Path("/usr/sbin/slapd")
 SLAPADD = pathlib.Path("/usr/sbin/slapadd")
 SCHEMA_DIR = pathlib.Path("/etc/ldap/schema")
@@ -308,14 +310,6 @@ def make_tls_files(directory: str | pathlib.Path) -> TlsFiles:
     for path in (ca_key, key):
         path.chmod(0o600)
     return TlsFiles(certfile=str(cert), keyfile=str(key), cafile=str(ca_cert))
-
-
-def free_port() -> int:
-    """A loopback port free right now (the kernel picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _stopped(task: pathlib.Path) -> bool:

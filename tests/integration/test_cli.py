@@ -4,7 +4,6 @@ import os
 import pathlib
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,27 +14,12 @@ import yaml
 
 from ctid.passwords import verify_password
 from ctid.testing import wait_until
+from ctid.testing.daemon import ctid_command as ctid
+from ctid.testing.ports import free_port
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "config.d"
 BAD = "listen: {cti: {port: 70000}}\nplugins: {ami: {enabled: true, colour: red}}\n"
-
-
-def ctid(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ctid", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=60,
-        check=False,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

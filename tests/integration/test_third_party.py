@@ -11,6 +11,7 @@ import pytest
 
 from ctid.config import read_directory
 from ctid.daemon import Daemon, load
+from ctid.testing.daemon import ctid_command as ctid
 from ctid_ami.protocol import AmiParser
 
 PACKAGES = pathlib.Path(__file__).resolve().parents[1] / "data" / "plugins"
@@ -44,16 +45,6 @@ def outside_packages() -> None:
                 timeout=300,
             )
     importlib.invalidate_caches()
-
-
-def ctid(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ctid", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def config(tmp_path: pathlib.Path, text: str) -> Callable[[], object]:

@@ -4,7 +4,6 @@ real process whose every output line is kept."""
 
 import contextlib
 import pathlib
-import socket
 import subprocess
 import sys
 import types
@@ -17,6 +16,8 @@ from ctid.api import ActionResult, IpbxUnavailable, hash_password
 from ctid.testing import make_daemon, wait_until
 from ctid.testing.certs import CertificateError, self_signed
 from ctid.testing.cticlient import CtiTestClient
+from ctid.testing.daemon import ctid_command
+from ctid.testing.ports import free_port
 from ctid_cti.plugin import CtiPlugin
 
 PASSWORD = "correct-horse-battery"
@@ -126,24 +127,6 @@ def pair(tmp_path: pathlib.Path) -> tuple[str, str]:
         return self_signed(tmp_path / "tls")
     except CertificateError as exc:
         pytest.skip(f"no way to make a test certificate here: {exc}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def ctid_command(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `ctid <args>` as an operator does; its output is returned, never shown."""
-    return subprocess.run(
-        [sys.executable, "-m", "ctid", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=60,
-        check=False,
-    )
 
 
 class Running:

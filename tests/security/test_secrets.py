@@ -28,6 +28,7 @@ from ctid.config.validators import is_secret
 from ctid.daemon import load
 from ctid.testing import FakeAmi, wait_until
 from ctid.testing.cticlient import CtiLoginError, CtiTestClient
+from ctid.testing.ports import free_port
 from ctid.testing.slapd import SLAPD, Slapd
 from ctid_ldap.plugin import LdapPlugin
 from ctid_sql.plugin import SqlPlugin
@@ -145,12 +146,6 @@ def test_a_careless_log_line_or_traceback_has_its_secrets_masked(log_file: pathl
 
 
 # --- a running ctid -------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def site_config(ports: dict[str, int], ldap_url: str, alice_hash: str) -> str:

@@ -11,7 +11,8 @@ import gevent
 import pytest
 
 from ctid.testing import wait_until
-from ctid.testing.slapd import Blackhole, Slapd, free_port
+from ctid.testing.ports import free_port
+from ctid.testing.slapd import Blackhole, Slapd
 from ctid_ldap.backend import LdapBackend
 from ctid_ldap.pool import LdapError, LdapUnavailable
 
