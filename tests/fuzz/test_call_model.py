@@ -12,21 +12,13 @@ from hypothesis import strategies as st
 
 from ctid.calls import CallModel
 from ctid.testing.strategies import call_events, call_fields, fuzz_settings
-
-
-class _Errors(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+from ctid.testing.wire import ErrorRecords
 
 
 @contextmanager
 def no_errors_logged() -> Iterator[None]:
     # feed() logs and swallows a handler's exception: an error record is the failure.
-    handler = _Errors()
+    handler = ErrorRecords()
     logger = logging.getLogger("ctid.calls")
     logger.addHandler(handler)
     try:

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from ctid.api import ActionResult, hash_password
 from ctid.testing import make_daemon, wait_until
 from ctid.testing.strategies import cti_lines, fuzz_settings
+from ctid.testing.wire import ErrorRecords, MemoryConnection
 from ctid_ami.protocol import AmiParser, encode_action
 from ctid_cti import codec
 from ctid_cti.connection import CtiConnection
@@ -46,60 +47,21 @@ class Asterisk:
         return ActionResult("Success", {"Message": f"{action} done"})
 
 
-class Listener:
-    name = "cti"
-    queue_size = 1000
-
-
-class Wire:
-    """A LineConnection's side the CTI handler uses, in memory: what it sends is kept."""
+class Wire(MemoryConnection):
+    """A CTI connection in memory: its writes read back as JSON messages."""
 
     def __init__(self) -> None:
-        self.server = Listener()
-        self.peer = ("127.0.0.1", 40000)
-        self.is_tls = False
-        self.closed = False
-        self.reason = ""
-        self.sent: list[bytes] = []
-
-    def send(self, data: bytes) -> bool:
-        if self.closed:
-            return False
-        self.sent.append(data)
-        return True
-
-    def close(self, reason: str, *, flush: bool = True) -> None:
-        if not self.closed:
-            self.closed, self.reason = True, reason
-
-    def start_tls(self, context: Any) -> None:
-        raise AssertionError("this listener offers no STARTTLS")
+        super().__init__("cti")
 
     def messages(self, start: int = 0) -> list[dict[str, Any]]:
         # A status push hands a client its share in one write: several lines in one send.
-        return [
-            json.loads(line)
-            for data in self.sent[start:]
-            for line in data.splitlines()
-            if line.startswith(b"{")
-        ]
-
-
-class Crashes(logging.Handler):
-    """Every ERROR record: a handler crash, a runner failure, a line server internal error."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        return [json.loads(line) for line in self.lines(start) if line.startswith(b"{")]
 
 
 class Port:
     """The daemon's CTI service, fed through in-memory connections."""
 
-    def __init__(self, daemon: Any, crashes: Crashes) -> None:
+    def __init__(self, daemon: Any, crashes: ErrorRecords) -> None:
         self.daemon = daemon
         self.service = daemon.objects["cti"].service
         self.crashes = crashes
@@ -149,7 +111,7 @@ def port() -> Iterator[Port]:
         # Failures expire at once: a long run sends wrong passwords by the thousand.
         "plugins": {"cti": {"failure_delay": 0, "failure_window": 0.001}},
     }
-    crashes = Crashes()
+    crashes = ErrorRecords()
     logging.getLogger().addHandler(crashes)
     try:
         with make_daemon(config, {"cti": CtiPlugin()}) as daemon:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from ctid.testing import make_daemon
 from ctid.testing.strategies import fuzz_settings, info_lines
+from ctid.testing.wire import ErrorRecords, MemoryConnection
 from ctid_info.console import KO, OK, Console
 from ctid_info.plugin import InfoPlugin
 
@@ -30,38 +31,6 @@ HOSTILE_CHANNEL = {
     "Context": "default",
     "Exten": "1002",
 }
-
-
-class Listener:
-    name = "info"
-
-
-class Wire:
-    """The side of a LineConnection the console uses, in memory."""
-
-    def __init__(self) -> None:
-        self.server = Listener()
-        self.peer = ("127.0.0.1", 40000)
-        self.closed = False
-        self.sent: list[bytes] = []
-
-    def send(self, data: bytes) -> bool:
-        if self.closed:
-            return False
-        self.sent.append(data)
-        return True
-
-    def close(self, reason: str, *, flush: bool = True) -> None:
-        self.closed = True
-
-
-class Errors(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 @contextlib.contextmanager
@@ -88,9 +57,9 @@ def daemon() -> Iterator[Any]:
         yield daemon
 
 
-def console(daemon: Any) -> tuple[Wire, Console]:
+def console(daemon: Any) -> tuple[MemoryConnection, Console]:
     plugin = daemon.objects["info"]
-    wire = Wire()
+    wire = MemoryConnection("info")
     handler = Console(
         wire, plugin.settings, lambda: daemon.handles["info"].registry("info_commands"), plugin.dump
     )
@@ -104,7 +73,7 @@ def test_random_lines_are_answered_ok_or_ko_on_lines_of_their_own(
     daemon: Any, lines: list[bytes], opened: bool
 ) -> None:
     wire, handler = console(daemon)
-    errors = Errors()
+    errors = ErrorRecords()
     logging.getLogger().addHandler(errors)
     try:
         with levels_kept():

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from ctid.api import ActionResult
 from ctid.testing import make_daemon
 from ctid.testing.strategies import fuzz_settings, webi_lines
+from ctid.testing.wire import ErrorRecords, MemoryConnection
 from ctid_webi import webi
 from ctid_webi.plugin import WebiPlugin
 from ctid_webi.session import WebiSession
@@ -43,39 +44,6 @@ class Asterisk:
         self.commands.append(str(fields["Command"]))
         output = ("Asterisk 22\r\nXIVO-WEBI:OK", "\x1b[2J", "")
         return ActionResult("Success", {"Message": "Command output follows"}, output=output)
-
-
-class Listener:
-    name = "webi"
-
-
-class Wire:
-    """The side of a LineConnection the webi session uses, in memory."""
-
-    def __init__(self, peer: str) -> None:
-        self.server = Listener()
-        self.peer = (peer, 40000)
-        self.closed = False
-        self.sent: list[bytes] = []
-
-    def send(self, data: bytes) -> bool:
-        self.sent.append(data)
-        return not self.closed
-
-    def close(self, reason: str, *, flush: bool = True) -> None:
-        self.closed = True
-
-    def lines(self) -> list[str]:
-        return b"".join(self.sent).decode("utf-8").split("\n")[:-1]
-
-
-class Errors(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +75,9 @@ def test_random_lines_get_documented_replies_and_only_the_whitelist_reaches_aste
     daemon = asterisk.daemon
     plugin = daemon.objects["webi"]
     asterisk.commands.clear()
-    errors = Errors()
+    errors = ErrorRecords()
     logging.getLogger().addHandler(errors)
-    wire = Wire("127.0.0.1" if allowed else "192.0.2.1")
+    wire = MemoryConnection("webi", peer="127.0.0.1" if allowed else "192.0.2.1")
     session = WebiSession(wire, daemon.handles["webi"], plugin.options, plugin.counters)
     try:
         session.connected()
@@ -122,7 +90,7 @@ def test_random_lines_get_documented_replies_and_only_the_whitelist_reaches_aste
         logging.getLogger().removeHandler(errors)
 
     assert [record.getMessage() for record in errors.records] == []
-    replies = wire.lines()
+    replies = [line.decode("utf-8") for line in wire.lines()]
     commands = [webi.split_message(line.decode("utf-8", "replace")) for line in lines]
     assert replies or not any(commands), "commands without a reply"
     cli_output = False
