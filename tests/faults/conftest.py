@@ -209,15 +209,6 @@ def sheet_lines(message: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeAmi]:
-    server = FakeAmi().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def site(fake: FakeAmi) -> Iterator[Site]:
     with contextlib.ExitStack() as stack:
         yield Site(stack, fake)

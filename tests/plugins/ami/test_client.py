@@ -4,7 +4,6 @@ refused logins, garbage, silence, and the action API other plugins use."""
 import logging
 import pathlib
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import gevent
@@ -57,15 +56,6 @@ def config(fake: FakeAmi, auth: str = "md5", secret: str = "ctidpass", **options
         },
         "plugins": {"ami": {**FAST, **options}},
     }
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAmi]:
-    server = FakeAmi().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize("auth", ["md5", "plain"])

@@ -1,23 +1,11 @@
 """A whole scripted session through the real AMI plugin and the fake Asterisk: login, lists,
 dial (the exact Originate on the wire), the new channel pushed, hangup (the exact Hangup)."""
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from ctid.testing import wait_until
 from ctid.testing.fakeami import FakeAmi
 from ctid_ami.plugin import AmiPlugin
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAmi]:
-    server = FakeAmi().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def wire(action: Any) -> list[tuple[str, str]]:

@@ -4,10 +4,7 @@ the dial sheet goes to the user whose line rings, and to nobody else."""
 
 import pathlib
 import time
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from ctid.api import hookimpl
 from ctid.testing import make_daemon, wait_until
@@ -57,15 +54,6 @@ class Directory:
             "xivo-where": "forged by the directory",
             "secret": "never a variable",
         }
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAmi]:
-    server = FakeAmi().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def settings(fake: FakeAmi) -> dict[str, Any]:

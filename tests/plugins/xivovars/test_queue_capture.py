@@ -2,9 +2,6 @@
 ringing member's user, with the queue's variables."""
 
 import pathlib
-from collections.abc import Iterator
-
-import pytest
 
 from ctid.testing import make_daemon, wait_until
 from ctid.testing.fakeami import FakeAmi
@@ -13,15 +10,6 @@ from ctid_ami.plugin import AmiPlugin
 from ctid_xivovars.plugin import XivoVarsPlugin
 
 AGENT_EVENTS = ("agentcalled", "agentlinked", "agentunlinked")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAmi]:
-    server = FakeAmi().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_agent_sheets_go_to_the_member_who_rings(fake: FakeAmi, data_dir: pathlib.Path) -> None:
